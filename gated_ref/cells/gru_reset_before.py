@@ -1,0 +1,24 @@
+"""GRU in its original reset-before form (Cho et al. 2014; ONNX linear_before_reset = 0)."""
+
+import sympy as sp
+
+from ..functions import sigmoid
+from ..spec import CellBuilder, CellSpec
+
+
+def build() -> CellSpec:
+    """n_t = tanh(W_n x_t + b^x_n + U_n (r_t * h_{t-1}) + b^h_n); h_t = (1 - z) n + z h."""
+    cell = CellBuilder(
+        "gru_reset_before",
+        title="GRU (reset-before, Cho et al. 2014)",
+        reference="Cho et al. (2014)",
+        states=("h",),
+        gates=("r", "z", "n"),
+    )
+    h_prev = cell.state("h")
+    r = cell.node("r", sigmoid(cell.ax("r") + cell.ah("r")))
+    z = cell.node("z", sigmoid(cell.ax("z") + cell.ah("z")))
+    reset_h = cell.node("rh", r * h_prev, inline=True)
+    n = cell.node("n", sp.tanh(cell.ax("n") + cell.ah("n", source=reset_h)))
+    cell.node("h", (1 - z) * n + z * h_prev)
+    return cell.build()

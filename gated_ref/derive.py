@@ -1,0 +1,434 @@
+"""The symbolic backward pass of a cell: BPTT adjoints, parameter gradients, one-step Jacobians.
+
+Reverse-mode differentiation over the cell's equations. Elementwise partial derivatives come
+from ``sympy.diff``; the only matrix rule is the generic one for affine maps (transpose for
+the input's gradient, outer products summed over time for the weight's). Nothing is written
+by hand per cell.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+
+import sympy as sp
+
+from .functions import diag, tsum
+from .latex import aligned
+from .spec import CellSpec
+
+# ---- the forward schedule ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HiddenGroup:
+    """Gates whose recurrent pre-activations come from one source: one fused GEMM."""
+
+    index: int
+    source: sp.Symbol
+    gates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assign:
+    """``target = expr``, elementwise over a (B, H) batch."""
+
+    target: sp.Symbol
+    expr: sp.Expr
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """Forward: the recurrent pre-activations of a group. Backward: the source's adjoint."""
+
+    group: HiddenGroup
+    target: sp.Symbol | None = None  # backward only: symbol receiving  dAH_g @ U_g
+
+
+@dataclass(frozen=True)
+class Store:
+    """Backward: write an adjoint into a per-step gradient buffer."""
+
+    kind: str  # "ax", "ah" or "param"
+    key: str  # gate name, or the param symbol's name
+    expr: sp.Expr
+
+
+def hidden_groups(spec: CellSpec) -> tuple[HiddenGroup, ...]:
+    """Group the gates by the source of their recurrent affine map, h_{t-1} first."""
+    sources: list[sp.Symbol] = []
+    for gate in spec.gates:
+        if spec.hidden_source[gate] not in sources:
+            sources.append(spec.hidden_source[gate])
+    h_prev = spec.prev["h"]
+    sources.sort(key=lambda s: s != h_prev)
+    return tuple(
+        HiddenGroup(k, src, tuple(g for g in spec.gates if spec.hidden_source[g] == src))
+        for k, src in enumerate(sources)
+    )
+
+
+def forward_schedule(spec: CellSpec) -> list[Assign | Gemm]:
+    """The order of one time step: each GEMM as soon as its source exists, then its users."""
+    groups = hidden_groups(spec)
+    done: set[sp.Symbol] = set(spec.prev.values())
+    steps: list[Assign | Gemm] = []
+    emitted: set[int] = set()
+
+    def ready_groups() -> None:
+        for grp in groups:
+            if grp.index not in emitted and grp.source in done:
+                steps.append(Gemm(grp))
+                emitted.add(grp.index)
+                done.update(spec.hidden_affine[g] for g in grp.gates)
+
+    ready_groups()
+    for node in spec.nodes:
+        needs = {s for s in node.rhs.free_symbols if s in spec.hidden_affine.values()}
+        if not needs <= done:
+            raise ValueError(
+                f"cell {spec.name!r}: node {node.symbol} uses {sorted(map(str, needs - done))}"
+                " before their source is computed"
+            )
+        steps.append(Assign(node.symbol, node.rhs))
+        done.add(node.symbol)
+        ready_groups()
+    return steps
+
+
+# ---- reverse mode ------------------------------------------------------------------------
+
+
+def adjoint(sym: sp.Symbol) -> sp.Symbol:
+    """The symbol of dL/d(sym) inside one step."""
+    return sp.Symbol(f"d_{sym.name}")
+
+
+@dataclass
+class BackwardProgram:
+    """One step of the backward pass, in execution order, in compute form."""
+
+    incoming: dict[str, sp.Symbol]  # state -> symbol of dL/d state_t (from y_t and step t+1)
+    statements: list[Assign | Gemm | Store]
+    outgoing: dict[str, sp.Expr]  # state -> dL/d state_{t-1}
+    ax: dict[str, sp.Expr] = field(default_factory=dict)  # gate -> dL/d(W_k x + b^x_k)
+    ah: dict[str, sp.Expr] = field(default_factory=dict)  # gate -> dL/d(U_k s + b^h_k)
+    params: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # peephole -> per-step grad
+    node_adjoints: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+
+
+def backward_program(spec: CellSpec) -> BackwardProgram:
+    """Reverse-mode pass over :func:`forward_schedule`, with local partials from sympy.diff."""
+    rhs_to_node = {n.rhs: n.symbol for n in spec.nodes if not n.rhs.is_Symbol}
+    differentiable = (
+        {n.symbol for n in spec.nodes}
+        | set(spec.input_affine.values())
+        | set(spec.hidden_affine.values())
+        | set(spec.prev.values())
+        | {p.symbol for p in spec.elementwise_params}
+    )
+    terms: dict[sp.Symbol, list[sp.Expr]] = defaultdict(list)
+    incoming = {s: sp.Symbol(f"d_{s}_out") for s in spec.states}
+    for s in spec.states:
+        terms[spec.out[s]].append(incoming[s])
+    prog = BackwardProgram(incoming=incoming, statements=[], outgoing={})
+
+    def total(sym: sp.Symbol) -> sp.Expr:
+        return sp.Add(*terms.get(sym, []))
+
+    schedule = forward_schedule(spec)
+    # Input-side adjoints and peephole gradients are final once their first user is done:
+    # store them there, so they share common subexpressions with that step's adjoints.
+    first_use: dict[int, list[sp.Symbol]] = defaultdict(list)
+    leaves = [spec.input_affine[g] for g in spec.gates] + [
+        p.symbol for p in spec.elementwise_params
+    ]
+    for leaf in leaves:
+        users = [
+            j
+            for j, st in enumerate(schedule)
+            if isinstance(st, Assign) and leaf in st.expr.free_symbols
+        ]
+        first_use[min(users) if users else 0].append(leaf)
+    gate_of = {spec.input_affine[g]: g for g in spec.gates}
+
+    def store_leaves(j: int) -> None:
+        for leaf in first_use.get(j, []):
+            if leaf in gate_of:
+                gate = gate_of[leaf]
+                prog.ax[gate] = total(leaf)
+                prog.statements.append(Store("ax", gate, prog.ax[gate]))
+            else:
+                prog.params[leaf] = total(leaf)
+                prog.statements.append(Store("param", leaf.name, prog.params[leaf]))
+
+    for j in range(len(schedule) - 1, -1, -1):
+        step = schedule[j]
+        if isinstance(step, Assign):
+            value = total(step.target)
+            if value == 0:
+                continue
+            if value.is_Symbol:
+                d_sym = value  # a plain alias needs no statement
+            else:
+                d_sym = adjoint(step.target)
+                prog.statements.append(Assign(d_sym, value))
+            prog.node_adjoints[step.target] = value
+            for s in sorted(step.expr.free_symbols & differentiable, key=str):
+                partial = sp.diff(step.expr, s).xreplace(rhs_to_node)
+                if partial != 0:
+                    terms[s].append(d_sym * partial)
+            store_leaves(j)
+        else:
+            grp = step.group
+            for gate in grp.gates:
+                value = total(spec.hidden_affine[gate])
+                prog.ah[gate] = value
+                prog.statements.append(Store("ah", gate, value))
+            target = sp.Symbol(f"d_src{grp.index}")
+            prog.statements.append(Gemm(grp, target))
+            terms[grp.source].append(target)
+    for s in spec.states:
+        prog.outgoing[s] = total(spec.prev[s])
+    return prog
+
+
+# ---- one-step Jacobians (forward mode, generic) ------------------------------------------
+
+# A Jacobian is a sum of terms diag(e) M, M a product of U_k's and diag()s: {M: e}.
+Chain = tuple[object, ...]
+
+
+def _jacobians(spec: CellSpec, wrt: sp.Symbol) -> dict[sp.Symbol, dict[Chain, sp.Expr]]:
+    rhs_to_node = {n.rhs: n.symbol for n in spec.nodes if not n.rhs.is_Symbol}
+    jac: dict[sp.Symbol, dict[Chain, sp.Expr]] = {wrt: {(): sp.Integer(1)}}
+    for step in forward_schedule(spec):
+        if isinstance(step, Assign):
+            acc: dict[Chain, sp.Expr] = defaultdict(lambda: sp.Integer(0))
+            for s in sorted(step.expr.free_symbols, key=str):
+                if s not in jac:
+                    continue
+                partial = sp.diff(step.expr, s).xreplace(rhs_to_node)
+                for chain, e in jac[s].items():
+                    acc[chain] += partial * e
+            jac[step.target] = {c: e for c, e in acc.items() if e != 0}
+        else:
+            src = jac.get(step.group.source)
+            if not src:
+                continue
+            for gate in step.group.gates:
+                out: dict[Chain, sp.Expr] = {}
+                for chain, e in src.items():
+                    head: Chain = ("U", gate) if e == 1 else (("U", gate), ("diag", e))
+                    if e == 1:
+                        out[(("U", gate),) + chain] = sp.Integer(1)
+                    else:
+                        out[head + chain] = sp.Integer(1)
+                jac[spec.hidden_affine[gate]] = out
+    return jac
+
+
+@dataclass(frozen=True)
+class Jacobian:
+    """d(state_t)/d(state_{t-1}) as a sum of ``diag(coefficient) @ chain`` terms."""
+
+    of: str
+    wrt: str
+    terms: tuple[tuple[Chain, sp.Expr], ...]  # compute form
+
+
+# ---- the public object ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backward:
+    """The symbolic backward pass of a cell: ``.equations`` (display), ``.latex()``."""
+
+    spec: CellSpec
+    program: BackwardProgram = field(repr=False)
+
+    @cached_property
+    def jacobians(self) -> tuple[Jacobian, ...]:
+        """Every one-step Jacobian d s_t / d s'_{t-1} between the cell's states."""
+        out = []
+        for wrt in self.spec.states:
+            jac = _jacobians(self.spec, self.spec.prev[wrt])
+            for of in self.spec.states:
+                terms = jac.get(self.spec.out[of], {})
+                ordered = sorted(terms.items(), key=lambda kv: _chain_key(kv[0]))
+                out.append(Jacobian(of, wrt, tuple((c, sp.factor_terms(e)) for c, e in ordered)))
+        return tuple(out)
+
+    # display ------------------------------------------------------------------------------
+    def _sym(self, key: str, tex: str, commutative: bool = True) -> sp.Symbol:
+        sym = sp.Symbol(key, commutative=commutative)
+        self._names[sym] = tex
+        return sym
+
+    @cached_property
+    def _names(self) -> dict[sp.Symbol, str]:
+        return dict(self.spec.symbol_names)
+
+    def _delta(self, what: sp.Symbol, commutative: bool = True) -> sp.Symbol:
+        tex = r"\delta " + self._names[self.spec.display[what]]
+        key = f"delta:{what.name}" + ("" if commutative else "~")
+        return self._sym(key, tex, commutative)
+
+    def _display_map(self) -> dict[sp.Symbol, sp.Expr]:
+        spec, mapping = self.spec, dict(self.spec.display)
+        for s in spec.states:
+            mapping[self.program.incoming[s]] = self._sym(f"delta:{s}_out", r"\delta %s_{t}" % s)
+        for node in spec.nodes:
+            mapping[adjoint(node.symbol)] = self._delta(node.symbol)
+        for grp in hidden_groups(spec):
+            mapping[sp.Symbol(f"d_src{grp.index}")] = self._gemm_back_display(grp)
+        return mapping
+
+    def _gate_sub(self, gate: str) -> str:
+        lab = self.spec.gate_labels[gate]
+        return f"_{{{lab},t}}" if lab else "_{t}"
+
+    def _gemm_back_display(self, grp: HiddenGroup) -> sp.Expr:
+        total = sp.Integer(0)
+        for gate in grp.gates:
+            lab = self.spec.gate_labels[gate]
+            u_t = self._sym(f"1U^T_{gate}", r"U%s^{\top}" % (f"_{{{lab}}}" if lab else ""), False)
+            total += u_t * self._sym(f"delta:ah_{gate}~", self._ah_tex(gate), False)
+        return total
+
+    def _ah_tex(self, gate: str) -> str:
+        merged = self.program.ax[gate] == self.program.ah[gate]
+        return r"\delta a%s%s" % ("" if merged else "^{h}", self._gate_sub(gate))
+
+    def _ax_tex(self, gate: str) -> str:
+        merged = self.program.ax[gate] == self.program.ah[gate]
+        return r"\delta a%s%s" % ("" if merged else "^{x}", self._gate_sub(gate))
+
+    @cached_property
+    def _rows(self) -> list[tuple[str, sp.Eq]]:
+        spec, prog = self.spec, self.program
+        mapping = self._display_map()
+
+        def show(expr: sp.Expr) -> sp.Expr:
+            return spec.to_display(expr).xreplace(mapping)
+
+        rows: list[tuple[str, sp.Eq]] = []
+        # What reaches state s_t from outside the step: dl_t/dy_t (for h) and step t+1.
+        for s in spec.states:
+            rest = self._sym(f"delta:{s}_next", r"\delta %s_{t}^{\rightarrow}" % s)
+            seed = self._sym(f"dl:{s}", r"\frac{\partial \ell_{t}}{\partial y_{t}}")
+            value = rest + seed if s == "h" else rest
+            if prog.node_adjoints.get(spec.out[s]) == prog.incoming[s]:
+                rows.append((f"adjoint.{s}_t", sp.Eq(mapping[prog.incoming[s]], value)))
+            else:
+                mapping[prog.incoming[s]] = value
+        for node_sym, value in prog.node_adjoints.items():  # in the order they are computed
+            if not value.is_Symbol:
+                eq = sp.Eq(self._delta(node_sym), show(value))
+                rows.append((f"adjoint.{node_sym.name}_t", eq))
+        for gate in spec.gates:
+            lab = gate
+            ax_sym = self._sym(f"delta:ax_{gate}", self._ax_tex(gate))
+            rows.append((f"adjoint.a_{lab}", sp.Eq(ax_sym, show(prog.ax[gate]))))
+            if prog.ax[gate] != prog.ah[gate]:
+                ah_sym = self._sym(f"delta:ah_{gate}", self._ah_tex(gate))
+                rows.append((f"adjoint.ah_{lab}", sp.Eq(ah_sym, show(prog.ah[gate]))))
+        for s in spec.states:
+            lhs = self._sym(f"delta:{s}_prev", r"\delta %s_{t-1}^{\rightarrow}" % s)
+            rows.append((f"grad.{s}_prev", sp.Eq(lhs, show(prog.outgoing[s]))))
+        # parameter gradients: outer products summed over time
+        x_t = self._sym("0x^T", r"x_{t}^{\top}", False)
+        groups = hidden_groups(spec)
+        for gate in spec.gates:
+            lab = spec.gate_labels[gate]
+            sub = f"_{{{lab}}}" if lab else ""
+            dax = self._sym(f"delta:ax_{gate}~", self._ax_tex(gate), False)
+            dah = self._sym(f"delta:ah_{gate}~", self._ah_tex(gate), False)
+            src = next(g.source for g in groups if gate in g.gates)
+            src_tex = self._names[spec.display[src]]
+            if not src_tex.startswith(r"\left("):
+                src_tex = r"\left(%s\right)" % src_tex if " " in src_tex else src_tex
+            src_t = self._sym(f"1src^T_{src.name}", src_tex + r"^{\top}", False)
+            w = self._sym(f"dW_{gate}", r"\frac{\partial \mathcal{L}}{\partial W%s}" % sub)
+            u = self._sym(f"dU_{gate}", r"\frac{\partial \mathcal{L}}{\partial U%s}" % sub)
+            rows.append((f"grad.W_{gate}", sp.Eq(w, tsum(dax * x_t))))
+            rows.append((f"grad.U_{gate}", sp.Eq(u, tsum(dah * src_t))))
+            bx = self._sym(f"dbx_{gate}", r"\frac{\partial \mathcal{L}}{\partial b^{x}%s}" % sub)
+            bh = self._sym(f"dbh_{gate}", r"\frac{\partial \mathcal{L}}{\partial b^{h}%s}" % sub)
+            rows.append((f"grad.bx_{gate}", sp.Eq(bx, tsum(dax))))
+            rows.append((f"grad.bh_{gate}", sp.Eq(bh, tsum(dah))))
+        for p in spec.elementwise_params:
+            lhs = self._sym(
+                f"dp_{p.label}", r"\frac{\partial \mathcal{L}}{\partial p_{%s}}" % p.label
+            )
+            rows.append((f"grad.p_{p.label}", sp.Eq(lhs, tsum(show(prog.params[p.symbol])))))
+        dx = self._sym("dx", r"\frac{\partial \mathcal{L}}{\partial x_{t}}")
+        dx_sum = sp.Integer(0)
+        for gate in spec.gates:
+            lab = spec.gate_labels[gate]
+            w_t = self._sym(f"0W^T_{gate}", r"W%s^{\top}" % (f"_{{{lab}}}" if lab else ""), False)
+            dx_sum += w_t * self._sym(f"delta:ax_{gate}~", self._ax_tex(gate), False)
+        rows.append(("grad.x_t", sp.Eq(dx, dx_sum)))
+        # one-step Jacobians
+        for jac in self.jacobians:
+            lhs = self._sym(
+                f"J:{jac.of}:{jac.wrt}",
+                r"\frac{\partial %s_{t}}{\partial %s_{t-1}}" % (jac.of, jac.wrt),
+            )
+            rows.append((f"jacobian.{jac.of}_{jac.wrt}", sp.Eq(lhs, self._chain_sum(jac, show))))
+        return [(f"{spec.name}.{key}", eq) for key, eq in rows]
+
+    def _chain_sum(self, jac: Jacobian, show) -> sp.Expr:  # noqa: ANN001
+        total = sp.Integer(0)
+        for chain, e in jac.terms:
+            factors: list[sp.Expr] = [diag(show(e))] if chain or e != 1 else []
+            for item in chain:
+                if item[0] == "U":
+                    lab = self.spec.gate_labels[item[1]]
+                    factors.append(
+                        self._sym(f"1U_{item[1]}", "U" + (f"_{{{lab}}}" if lab else ""), False)
+                    )
+                else:
+                    factors.append(diag(show(item[1])))
+            total += sp.Mul(*factors) if factors else sp.Integer(1)
+        return total
+
+    @property
+    def equations(self) -> list[sp.Eq]:
+        """Adjoints, parameter gradients and Jacobians, in vector notation."""
+        return [eq for _, eq in self._rows]
+
+    @property
+    def equation_ids(self) -> list[str]:
+        """Stable ids of :attr:`equations`, e.g. ``lstm.adjoint.c_t``, ``lstm.grad.c_prev``."""
+        return [key for key, _ in self._rows]
+
+    @property
+    def symbol_names(self) -> dict[sp.Symbol, str]:
+        """LaTeX name of every display symbol used in :attr:`equations`."""
+        _ = self._rows
+        return dict(self._names)
+
+    def latex_of(self, expr: sp.Basic) -> str:
+        """LaTeX of one display expression or equation."""
+        from .latex import to_latex
+
+        _ = self._rows
+        return to_latex(expr, self._names)
+
+    def latex(self) -> str:
+        r"""All backward equations as one ``\begin{aligned}`` block."""
+        return aligned([(self.latex_of(e.lhs), self.latex_of(e.rhs)) for e in self.equations])
+
+
+def _chain_key(chain: Chain) -> str:
+    return "".join(str(item[1]) if item[0] == "U" else "d" for item in chain)
+
+
+@cache
+def derive(spec: CellSpec) -> Backward:
+    """The symbolic backward pass of ``spec``: adjoints, gradients, one-step Jacobians."""
+    if not isinstance(spec, CellSpec):
+        raise TypeError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
+    return Backward(spec, backward_program(spec))

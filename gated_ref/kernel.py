@@ -1,0 +1,164 @@
+"""The public face of a generated kernel: validated forward/backward and parameter init."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .spec import CellSpec
+
+Params = dict[str, np.ndarray]
+State = dict[str, np.ndarray]
+Cache = dict[str, Any]
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _check_array(name: str, value: object, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"{name}: expected a numpy array of shape {shape}, got {type(value)}")
+    if value.shape != shape:
+        raise ValueError(f"{name}: got shape {value.shape}, expected {shape}")
+    if value.dtype != dtype:
+        raise ValueError(f"{name}: got dtype {value.dtype}, expected {dtype} (the dtype of x)")
+    if not np.isfinite(value).all():
+        bad = value[~np.isfinite(value)].flat[0]
+        raise ValueError(f"{name}: got a non-finite value ({bad}), expected finite numbers")
+    return value
+
+
+class Kernel:
+    """A cell lowered to NumPy: ``forward``, ``backward``, ``init_params`` and its ``source``."""
+
+    def __init__(self, spec: CellSpec, path: Path, module: ModuleType) -> None:
+        self.spec = spec
+        self.path = path
+        self._module = module
+
+    @property
+    def name(self) -> str:
+        """The cell's name."""
+        return self.spec.name
+
+    @property
+    def source(self) -> str:
+        """The generated Python source text (a real file: ``self.path``)."""
+        return inspect.getsource(self._module)
+
+    @property
+    def cached_per_step(self) -> tuple[str, ...]:
+        """Names of the per-step (B, H) quantities the forward pass keeps for backward."""
+        return tuple(self._module.CACHED)
+
+    def param_shapes(self, input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+        """Shape of every parameter, in PyTorch's names and layout."""
+        return self.spec.param_shapes(input_size, hidden_size)
+
+    def init_params(
+        self,
+        input_size: int,
+        hidden_size: int,
+        rng: np.random.Generator | None = None,
+        dtype: type | np.dtype = np.float64,
+    ) -> Params:
+        """Parameters drawn as PyTorch does: uniform on (-1/sqrt(H), 1/sqrt(H))."""
+        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{arg}: got {value!r}, expected a positive integer")
+        dt = np.dtype(dtype)
+        if dt not in _FLOATS:
+            raise ValueError(f"dtype: got {dt}, expected float32 or float64")
+        rng = np.random.default_rng(0) if rng is None else rng
+        bound = 1.0 / np.sqrt(hidden_size)
+        return {
+            key: rng.uniform(-bound, bound, size=shape).astype(dt)
+            for key, shape in self.param_shapes(int(input_size), int(hidden_size)).items()
+        }
+
+    # ---- validation ----------------------------------------------------------------------
+    def _check_params(self, params: object, input_size: int, dtype: np.dtype) -> tuple[Params, int]:
+        if not isinstance(params, dict):
+            raise ValueError(f"params: expected a dict of arrays, got {type(params)}")
+        expected_keys = list(self.param_shapes(1, 1))
+        for key in expected_keys:
+            if key not in params:
+                raise KeyError(
+                    f"params: missing {key!r}; cell {self.name!r} expects {expected_keys}"
+                )
+        extra = sorted(set(params) - set(expected_keys))
+        if extra:
+            raise ValueError(f"params: unexpected key(s) {extra}; expected {expected_keys}")
+        w_hh = params["weight_hh"]
+        if not isinstance(w_hh, np.ndarray) or w_hh.ndim != 2:
+            got = getattr(w_hh, "shape", type(w_hh))
+            raise ValueError(f"params['weight_hh']: got {got}, expected a 2-D array (G*H, H)")
+        hidden = w_hh.shape[1]
+        for key, shape in self.param_shapes(input_size, hidden).items():
+            _check_array(f"params[{key!r}]", params[key], shape, dtype)
+        return params, hidden
+
+    def _check_state(
+        self, name: str, state: object, batch: int, hidden: int, dtype: np.dtype
+    ) -> State:
+        if state is None:
+            return {s: np.zeros((batch, hidden), dtype) for s in self.spec.states}
+        if not isinstance(state, dict):
+            raise ValueError(f"{name}: expected None or a dict with keys {self.spec.states}")
+        for s in self.spec.states:
+            if s not in state:
+                raise KeyError(
+                    f"{name}: missing {s!r}; cell {self.name!r} expects {self.spec.states}"
+                )
+        extra = sorted(set(state) - set(self.spec.states))
+        if extra:
+            raise ValueError(f"{name}: unexpected key(s) {extra}; expected {self.spec.states}")
+        return {
+            s: _check_array(f"{name}[{s!r}]", state[s], (batch, hidden), dtype)
+            for s in self.spec.states
+        }
+
+    # ---- the passes ----------------------------------------------------------------------
+    def forward(
+        self, x: np.ndarray, params: Params, state: State | None = None
+    ) -> tuple[np.ndarray, State, Cache]:
+        """Run the cell over ``x`` (T, B, I): outputs y (T, B, H), final state, cache."""
+        if not isinstance(x, np.ndarray) or x.ndim != 3:
+            got = getattr(x, "shape", type(x))
+            raise ValueError(f"x: got {got}, expected a 3-D array (T, B, I)")
+        if x.dtype not in _FLOATS:
+            raise ValueError(f"x: got dtype {x.dtype}, expected float32 or float64")
+        if min(x.shape) < 1:
+            raise ValueError(f"x: got shape {x.shape}, expected T, B, I >= 1")
+        _check_array("x", x, x.shape, x.dtype)
+        params, hidden = self._check_params(params, x.shape[2], x.dtype)
+        state = self._check_state("state", state, x.shape[1], hidden, x.dtype)
+        x = np.ascontiguousarray(x)
+        y, final, cache = self._module.forward(x, params, state)
+        cache["cell"] = self.name
+        return y, final, cache
+
+    def backward(
+        self, dy: np.ndarray, cache: Cache, dstate: State | None = None
+    ) -> dict[str, np.ndarray]:
+        """Gradients of every parameter, ``x`` and the initial state, given dL/dy (T, B, H)."""
+        if not isinstance(cache, dict) or cache.get("cell") != self.name:
+            got = cache.get("cell") if isinstance(cache, dict) else type(cache)
+            raise ValueError(f"cache: got one from {got!r}, expected this {self.name!r} forward")
+        x = cache["x"]
+        t, b, _ = x.shape
+        hidden = cache["params"]["weight_hh"].shape[1]
+        dy = _check_array("dy", dy, (t, b, hidden), x.dtype)
+        dstate = self._check_state("dstate", dstate, b, hidden, x.dtype)
+        return self._module.backward(dy, cache, dstate)
+
+
+def lower_all() -> dict[str, Kernel]:
+    """Every built-in cell, lowered."""
+    from .cells import CELL_NAMES, cell
+    from .lower import lower
+
+    return {name: lower(cell(name)) for name in CELL_NAMES}

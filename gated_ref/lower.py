@@ -1,0 +1,422 @@
+"""Lower a cell to a NumPy module: forward and backward over a whole batched sequence.
+
+Three stages, each testable alone (as pydy's MatrixGenerator and SymPy's lambdify):
+
+1. :func:`plan` - the forward schedule and backward program from :mod:`gated_ref.derive`;
+2. :func:`emit` - ``sympy.cse`` on each run of elementwise statements, printed as module text;
+3. :func:`load` - the text written atomically to a content-addressed ``.py`` file and imported.
+
+Structure of the generated code: the input projection of all T steps is one GEMM before the
+time loop; all recurrent gate matmuls that share a source are one fused GEMM per step; weight
+gradients are one GEMM each over all T*B rows after the loop; everything else is vectorised
+elementwise NumPy over the (B, H) batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from .derive import (
+    Assign,
+    BackwardProgram,
+    Gemm,
+    HiddenGroup,
+    Store,
+    backward_program,
+    forward_schedule,
+    hidden_groups,
+)
+from .spec import CellSpec
+
+GENERATOR_VERSION = "1"
+
+
+# ---- stage 1: plan -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything code generation needs, derived from the spec."""
+
+    spec: CellSpec
+    forward: list[Assign | Gemm]
+    backward: BackwardProgram
+    groups: tuple[HiddenGroup, ...]
+    cached: tuple[sp.Symbol, ...]  # forward quantities the backward pass reads, per step
+    shared_adjoint: bool  # dL/d(ax) == dL/d(ah) for every gate: one buffer serves both
+
+
+def plan(spec: CellSpec) -> Plan:
+    """Schedule the forward step and derive the backward program of ``spec``."""
+    groups = hidden_groups(spec)
+    prog = backward_program(spec)
+    used: set[sp.Symbol] = set()
+    for st in prog.statements:
+        if isinstance(st, Assign | Store):
+            used |= (st.expr if isinstance(st, Store) else st.expr).free_symbols
+    for s in spec.states:
+        used |= prog.outgoing[s].free_symbols
+    used |= {g.source for g in groups}
+    per_step = [n.symbol for n in spec.nodes] + [spec.hidden_affine[g] for g in spec.gates]
+    per_step += [spec.input_affine[g] for g in spec.gates]
+    cached = tuple(s for s in per_step if s in used and s not in spec.out.values())
+    shared = all(prog.ax[g] == prog.ah[g] for g in spec.gates) and len(groups) == 1
+    return Plan(spec, forward_schedule(spec), prog, groups, cached, shared)
+
+
+# ---- stage 2: emit -----------------------------------------------------------------------
+
+
+class KernelPrinter(NumPyPrinter):
+    """NumPy printer whose sigmoid never overflows (see ``_sigmoid`` in the banner)."""
+
+    def _print_sigmoid(self, expr: sp.Function) -> str:
+        return f"_sigmoid({self._print(expr.args[0])})"
+
+
+def _printer() -> KernelPrinter:
+    return KernelPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
+
+
+def _cse_block(
+    assigns: list[tuple[str, sp.Expr]], indent: str, use_cse: bool, tag: str
+) -> list[str]:
+    """Print ``name = expr`` lines, sharing common subexpressions when ``use_cse``."""
+    printer = _printer()
+    if use_cse and assigns:
+        # Substitute earlier targets first: cse may hoist a subexpression of a later
+        # statement above the assignment of a symbol it uses.
+        defined: dict[sp.Symbol, sp.Expr] = {}
+        for name, expr in assigns:
+            defined[sp.Symbol(name)] = expr.xreplace(defined)
+        temps = sp.numbered_symbols(f"_{tag}")
+        replacements, reduced = sp.cse(list(defined.values()), symbols=temps, order="none")
+    else:
+        replacements, reduced = [], [e for _, e in assigns]
+    lines = [f"{indent}{s} = {printer.doprint(e)}" for s, e in replacements]
+    lines += [
+        f"{indent}{n} = {printer.doprint(e)}" for (n, _), e in zip(assigns, reduced, strict=True)
+    ]
+    return lines
+
+
+def _rows(index: int, h: str = "H") -> str:
+    return f"{index} * {h}:{index + 1} * {h}" if index else f"0:{h}"
+
+
+def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
+    """The module text of the generated kernel for plan ``p``."""
+    spec = p.spec
+    gate_index = {g: k for k, g in enumerate(spec.gates)}
+    for grp in p.groups:
+        rows = [gate_index[g] for g in grp.gates]
+        if rows != list(range(rows[0], rows[0] + len(rows))):
+            raise ValueError(f"cell {spec.name!r}: gates {grp.gates} are not contiguous blocks")
+    node_names = {n.symbol for n in spec.nodes}
+    out_nodes = {spec.out[s]: s for s in spec.states}
+    params = spec.elementwise_params
+    n_g = spec.num_gates
+    L: list[str] = []
+    w = L.append
+    w(f'"""Generated by gated_ref.lower from cell {spec.name!r}: do not edit.')
+    w("")
+    w(f"generator: gated_ref.lower v{GENERATOR_VERSION}; sympy {sp.__version__}")
+    w(f"input hash: {input_hash}")
+    w(f"common subexpressions eliminated: {use_cse}")
+    w('"""')
+    w("")
+    w("import numpy")
+    w("")
+    w(f"CELL = {spec.name!r}")
+    w(f"STATES = {spec.states!r}")
+    w(f"GATES = {spec.gates!r}")
+    w(f"CACHED = {tuple(s.name for s in p.cached)!r}")
+    peep = {}
+    for prm in params:
+        peep[prm.key] = max(peep.get(prm.key, 0), prm.row + 1)
+    w(f"ELEMENTWISE_PARAMS = {peep!r}")
+    w("")
+    w("")
+    w("def _sigmoid(a):")
+    w('    """Logistic sigmoid as 0.5 + 0.5 tanh(a / 2): no overflow for any finite a."""')
+    w("    return 0.5 + 0.5 * numpy.tanh(0.5 * a)")
+    w("")
+    w("")
+    # ---------------- forward
+    w("def forward(x, params, state):")
+    w('    """Run the cell over x (T, B, I); return y (T, B, H), final state, cache."""')
+    w("    T, B, I = x.shape")
+    w("    H = params['weight_hh'].shape[1]")
+    w("    dtype = x.dtype")
+    w("    W_ih = params['weight_ih']")
+    w("    W_hh = params['weight_hh']")
+    w("    b_hh = params['bias_hh']")
+    for prm in params:
+        w(f"    {prm.symbol.name} = params[{prm.key!r}][{prm.row}]")
+    w("    # the input projection of all T steps: one GEMM, hoisted out of the time loop")
+    w(f"    AX = (x.reshape(T * B, I) @ W_ih.T + params['bias_ih']).reshape(T, B, {n_g} * H)")
+    for grp in p.groups:
+        lo, hi = gate_index[grp.gates[0]], gate_index[grp.gates[-1]] + 1
+        w(f"    U{grp.index}T = W_hh[{lo} * H:{hi} * H].T")
+        w(f"    c{grp.index} = b_hh[{lo} * H:{hi} * H]")
+    for s in spec.states:
+        w(f"    S_{s} = numpy.empty((T + 1, B, H), dtype)")
+        w(f"    S_{s}[0] = state[{s!r}]")
+    cached_nodes = [s for s in p.cached if s in node_names]
+    cached_groups = sorted(
+        {g.index for g in p.groups for k in g.gates if spec.hidden_affine[k] in p.cached}
+        | {g.index for g in p.groups if g.source in node_names}
+    )
+    for s in cached_nodes:
+        w(f"    N_{s.name} = numpy.empty((T, B, H), dtype)")
+    for gi in cached_groups:
+        size = len(p.groups[gi].gates)
+        w(f"    AH{gi} = numpy.empty((T, B, {size} * H), dtype)")
+    w("    for t in range(T):")
+    for s in spec.states:
+        w(f"        {spec.prev[s].name} = S_{s}[t]")
+    for k, gate in enumerate(spec.gates):
+        w(f"        {spec.input_affine[gate].name} = AX[t, :, {_rows(k)}]")
+    pending: list[tuple[str, sp.Expr]] = []
+
+    def flush_forward() -> None:
+        L.extend(_cse_block(pending, "        ", use_cse, "f"))
+        pending.clear()
+
+    for step in p.forward:
+        if isinstance(step, Assign):
+            pending.append((step.target.name, step.expr))
+            continue
+        flush_forward()
+        grp = step.group
+        gi = grp.index
+        if gi in cached_groups:
+            w(f"        ah{gi} = numpy.matmul({grp.source.name}, U{gi}T, out=AH{gi}[t])")
+            w(f"        ah{gi} += c{gi}")
+        else:
+            w(f"        ah{gi} = {grp.source.name} @ U{gi}T")
+            w(f"        ah{gi} += c{gi}")
+        for j, gate in enumerate(grp.gates):
+            w(f"        {spec.hidden_affine[gate].name} = ah{gi}[:, {_rows(j)}]")
+    flush_forward()
+    for s in cached_nodes:
+        w(f"        N_{s.name}[t] = {s.name}")
+    for sym, s in out_nodes.items():
+        w(f"        S_{s}[t + 1] = {sym.name}")
+    w("    final = {" + ", ".join(f"{s!r}: S_{s}[T].copy()" for s in spec.states) + "}")
+    cache_items = ["'x': x", "'params': params", "'AX': AX"]
+    cache_items += [f"'S_{s}': S_{s}" for s in spec.states]
+    cache_items += [f"'N_{s.name}': N_{s.name}" for s in cached_nodes]
+    cache_items += [f"'AH{gi}': AH{gi}" for gi in cached_groups]
+    w("    cache = {" + ", ".join(cache_items) + "}")
+    w("    return S_h[1:], final, cache")
+    w("")
+    w("")
+    # ---------------- backward
+    prog = p.backward
+    w("def backward(dy, cache, dstate):")
+    w('    """Gradients of every parameter, of x and of the initial state, given dL/dy."""')
+    w("    x = cache['x']")
+    w("    params = cache['params']")
+    w("    T, B, I = x.shape")
+    w("    H = params['weight_hh'].shape[1]")
+    w("    dtype = x.dtype")
+    w("    W_ih = params['weight_ih']")
+    w("    W_hh = params['weight_hh']")
+    w("    AX = cache['AX']")
+    for prm in params:
+        w(f"    {prm.symbol.name} = params[{prm.key!r}][{prm.row}]")
+    for s in spec.states:
+        w(f"    S_{s} = cache['S_{s}']")
+    for s in cached_nodes:
+        w(f"    N_{s.name} = cache['N_{s.name}']")
+    for gi in cached_groups:
+        w(f"    AH{gi} = cache['AH{gi}']")
+    for grp in p.groups:
+        lo, hi = gate_index[grp.gates[0]], gate_index[grp.gates[-1]] + 1
+        w(f"    U{grp.index} = W_hh[{lo} * H:{hi} * H]")
+    w(f"    dAX = numpy.empty((T, B, {n_g} * H), dtype)")
+    for grp in p.groups:
+        if p.shared_adjoint:
+            w(f"    dAH{grp.index} = dAX")
+        else:
+            w(f"    dAH{grp.index} = numpy.empty((T, B, {len(grp.gates)} * H), dtype)")
+    if params:
+        w(f"    dP = numpy.zeros(({len(params)}, H), dtype)")
+    for s in spec.states:
+        w(f"    dnext_{s} = dstate[{s!r}]")
+    w("    for t in range(T - 1, -1, -1):")
+    for s in spec.states:
+        w(f"        {spec.prev[s].name} = S_{s}[t]")
+    for sym in p.cached:
+        if sym in node_names:
+            w(f"        {sym.name} = N_{sym.name}[t]")
+    for sym, s in out_nodes.items():
+        w(f"        {sym.name} = S_{s}[t + 1]")
+    for grp in p.groups:
+        for j, gate in enumerate(grp.gates):
+            if spec.hidden_affine[gate] in p.cached:
+                w(f"        {spec.hidden_affine[gate].name} = AH{grp.index}[t, :, {_rows(j)}]")
+    for k, gate in enumerate(spec.gates):
+        if spec.input_affine[gate] in p.cached:
+            w(f"        {spec.input_affine[gate].name} = AX[t, :, {_rows(k)}]")
+    for s in spec.states:
+        seed = " + dy[t]" if s == "h" else ""
+        w(f"        {prog.incoming[s].name} = dnext_{s}{seed}")
+    group_of = {g: grp for grp in p.groups for g in grp.gates}
+    pending_b: list[tuple[str, sp.Expr]] = []
+
+    def flush_backward() -> None:
+        L.extend(_cse_block(pending_b, "        ", use_cse, "b"))
+        pending_b.clear()
+
+    store_lines: list[str] = []
+    param_row = {prm.symbol.name: k for k, prm in enumerate(params)}
+    for st in prog.statements:
+        if isinstance(st, Assign):
+            pending_b.append((st.target.name, st.expr))
+        elif isinstance(st, Store):
+            name = f"_store_{st.kind}_{st.key}"
+            if st.kind == "ax" and (p.shared_adjoint or prog.ah[st.key] == st.expr):
+                continue  # the identical ah adjoint writes this block too
+            pending_b.append((name, st.expr))
+            if st.kind == "ah" and not p.shared_adjoint and prog.ax[st.key] == st.expr:
+                store_lines.append(f"        dAX[t, :, {_rows(gate_index[st.key])}] = {name}")
+            if st.kind == "ax":
+                store_lines.append(f"        dAX[t, :, {_rows(gate_index[st.key])}] = {name}")
+            elif st.kind == "ah":
+                grp = group_of[st.key]
+                j = grp.gates.index(st.key)
+                store_lines.append(f"        dAH{grp.index}[t, :, {_rows(j)}] = {name}")
+            else:
+                store_lines.append(f"        dP[{param_row[st.key]}] += {name}.sum(axis=0)")
+        else:  # Gemm: the source's adjoint through U_g^T
+            flush_backward()
+            L.extend(store_lines)
+            store_lines.clear()
+            gi = st.group.index
+            w(f"        {st.target.name} = dAH{gi}[t] @ U{gi}")
+    for s in spec.states:
+        pending_b.append((f"dnext_{s}", prog.outgoing[s]))
+    flush_backward()
+    L.extend(store_lines)
+    w("    TB = T * B")
+    w(f"    dAX2 = dAX.reshape(TB, {n_g} * H)")
+    w("    grads = {}")
+    w("    # weight gradients: one GEMM each over all T*B rows, after the loop")
+    w("    grads['weight_ih'] = dAX2.T @ x.reshape(TB, I)")
+    w("    grads['bias_ih'] = dAX2.sum(axis=0)")
+    w("    grads['weight_hh'] = numpy.empty_like(W_hh)")
+    w("    grads['bias_hh'] = numpy.empty_like(params['bias_hh'])")
+    for grp in p.groups:
+        lo, hi = gate_index[grp.gates[0]], gate_index[grp.gates[-1]] + 1
+        gi = grp.index
+        if grp.source == spec.prev["h"]:
+            src = "S_h[:T].reshape(TB, H)"
+        else:
+            src = f"N_{grp.source.name}.reshape(TB, H)"
+        if p.shared_adjoint:
+            d = "dAX2"
+        else:
+            d = f"dAH{gi}.reshape(TB, {len(grp.gates)} * H)"
+        w(f"    grads['weight_hh'][{lo} * H:{hi} * H] = {d}.T @ {src}")
+        w(f"    grads['bias_hh'][{lo} * H:{hi} * H] = {d}.sum(axis=0)")
+    for key, rows in peep.items():
+        idx = [k for k, prm in enumerate(params) if prm.key == key]
+        w(f"    grads[{key!r}] = dP[{idx[0]}:{idx[-1] + 1}].copy()")
+        assert len(idx) == rows
+    w("    grads['x'] = (dAX2 @ W_ih).reshape(T, B, I)")
+    for s in spec.states:
+        w(f"    grads[{s!r}] = dnext_{s}")
+    w("    return grads")
+    return "\n".join(L) + "\n"
+
+
+# ---- stage 3: load -----------------------------------------------------------------------
+
+
+def _package_sources() -> bytes:
+    root = Path(__file__).resolve().parent
+    parts = [p.read_bytes() for p in sorted(root.glob("*.py")) if p.name != "kernel.py"]
+    return b"\0".join(parts)
+
+
+def input_hash(spec: CellSpec, *, use_cse: bool = True) -> str:
+    """Content hash of everything the generated module depends on."""
+    h = hashlib.sha256()
+    h.update(f"{GENERATOR_VERSION}|{sp.__version__}|{np.__version__}|{use_cse}|".encode())
+    h.update(_package_sources())
+    h.update(spec.name.encode())
+    for node in spec.nodes:
+        h.update(sp.srepr(node.rhs).encode() + node.symbol.name.encode())
+    h.update(repr((spec.states, spec.gates, sorted(map(str, spec.hidden_source.items())))).encode())
+    h.update(repr([(p.symbol.name, p.key, p.row) for p in spec.elementwise_params]).encode())
+    return h.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where generated modules live: ``$GATED_REF_CACHE``, else ``.cache/kernels`` in the repo."""
+    env = os.environ.get("GATED_REF_CACHE")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / "pyproject.toml").exists():
+        return repo / ".cache" / "kernels"
+    return Path.home() / ".cache" / "gated_ref" / "kernels"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> ModuleType:
+    """Import a generated module from its file (so ``inspect.getsource`` works on it)."""
+    name = f"gated_ref_generated_{path.stem.replace('-', '_')}"
+    if name in sys.modules:
+        return sys.modules[name]
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    sys.modules[name] = module
+    return module
+
+
+def generated_module(spec: CellSpec, *, use_cse: bool = True) -> tuple[Path, ModuleType]:
+    """The generated module of ``spec``: from the on-disk cache, or planned, emitted, written."""
+    digest = input_hash(spec, use_cse=use_cse)
+    suffix = "" if use_cse else "-nocse"
+    path = cache_dir() / f"{spec.name}{suffix}-{digest}.py"
+    if not path.exists():
+        write_atomic(path, emit(plan(spec), use_cse=use_cse, input_hash=digest))
+    return path, load(path)
+
+
+def lower(spec: CellSpec, *, cse: bool = True):  # noqa: ANN201 - Kernel, imported lazily
+    """The generated NumPy kernel of ``spec``: ``.forward``, ``.backward``, ``.source``."""
+    from .kernel import Kernel
+
+    if not isinstance(spec, CellSpec):
+        raise TypeError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
+    path, module = generated_module(spec, use_cse=cse)
+    return Kernel(spec, path, module)

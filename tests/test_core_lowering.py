@@ -1,0 +1,115 @@
+"""Code generation: the banner, CSE against no CSE, the on-disk cache, the generated structure."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+from core_helpers import problem, rel_err
+
+import gated_ref as gr
+from gated_ref.lower import emit, input_hash, plan
+
+
+@pytest.mark.parametrize("name", gr.CELL_NAMES)
+def test_generated_module_banner_and_getsource(name: str) -> None:
+    kernel = gr.lower(gr.cell(name))
+    head = kernel.source.splitlines()[:5]
+    assert "do not edit" in head[0] and name in head[0]
+    assert f"sympy {sp.__version__}" in head[2]
+    assert input_hash(gr.cell(name)) in head[3]
+    assert kernel.path.suffix == ".py" and kernel.path.read_text() == kernel.source
+    assert inspect.getsource(kernel._module.forward).startswith("def forward")
+
+
+@pytest.mark.parametrize("name", gr.CELL_NAMES)
+def test_cse_and_no_cse_agree(name: str) -> None:
+    kernel, params, x, state, dy, dstate = problem(name, T=4, B=3, I=2, H=5, seed=1)
+    plain = gr.lower(gr.cell(name), cse=False)
+    assert plain.source != kernel.source
+    y1, f1, c1 = kernel.forward(x, params, state)
+    y2, f2, c2 = plain.forward(x, params, state)
+    assert rel_err(y1, y2) <= 1e-13
+    g1, g2 = kernel.backward(dy, c1, dstate), plain.backward(dy, c2, dstate)
+    for key in g1:
+        assert rel_err(g1[key], g2[key]) <= 1e-13, key
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", "gru_reset_before"])
+def test_generated_structure(name: str) -> None:
+    """Hoisted input GEMM, fused recurrent GEMM, weight gradients after the loop."""
+    source = gr.lower(gr.cell(name)).source
+    forward = source[source.index("def forward") : source.index("def backward")]
+    before_loop, loop = forward.split("for t in range(T):")
+    assert "x.reshape(T * B, I) @ W_ih.T" in before_loop
+    assert "W_ih" not in loop
+    groups = 2 if name == "gru_reset_before" else 1
+    assert loop.count(" @ U") + loop.count("numpy.matmul(") == groups
+    backward = source[source.index("def backward") :]
+    loop_b, after = backward.split("TB = T * B")
+    assert "x.reshape(TB, I)" in after and "x.reshape" not in loop_b
+    assert "for " not in after
+
+
+def test_emit_is_deterministic() -> None:
+    spec = gr.cell("lstm_peephole")
+    assert emit(plan(spec), input_hash="h") == emit(plan(spec), input_hash="h")
+
+
+def test_cache_is_reused_in_a_new_process(tmp_path: Path) -> None:
+    script = (
+        "import json, time; t0 = time.perf_counter(); import gated_ref as gr; "
+        "t1 = time.perf_counter(); ks = [gr.lower(gr.cell(n)) for n in gr.CELL_NAMES]; "
+        "print(json.dumps({'paths': [str(k.path) for k in ks], "
+        "'seconds': time.perf_counter() - t1}))"
+    )
+    env = {**os.environ, "GATED_REF_CACHE": str(tmp_path)}
+    first = json.loads(subprocess.check_output([sys.executable, "-c", script], env=env))
+    stamps = {p: os.stat(p).st_mtime_ns for p in first["paths"]}
+    second = json.loads(subprocess.check_output([sys.executable, "-c", script], env=env))
+    assert second["paths"] == first["paths"]
+    assert {p: os.stat(p).st_mtime_ns for p in second["paths"]} == stamps
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).name for p in stamps)
+
+
+def test_cache_key_changes_with_the_equations() -> None:
+    from gated_ref.spec import CellBuilder
+
+    def variant(scale: int) -> gr.CellSpec:
+        b = CellBuilder("rnn_tanh", title="t", reference="r", states=("h",), gates=("h",))
+        b.node("h", sp.tanh(scale * (b.ax("h") + b.ah("h"))))
+        return b.build()
+
+    assert input_hash(variant(1)) != input_hash(variant(2))
+
+
+def test_pinned_sympy_is_the_one_in_the_banner() -> None:
+    assert importlib.metadata.version("sympy") == sp.__version__
+
+
+@pytest.mark.parametrize("name", gr.CELL_NAMES)
+def test_saturating_inputs_stay_finite_without_warnings(name: str) -> None:
+    kernel, params, x, state, dy, dstate = problem(name, T=3, B=2, I=3, H=4, seed=9)
+    x = np.where(np.arange(x.size).reshape(x.shape) % 2 == 0, 1e4, -1e4).astype(np.float64)
+    params = {k: v * 50.0 for k, v in params.items()}
+    with np.errstate(all="raise"):
+        y, final, cache = kernel.forward(x, params, state)
+        grads = kernel.backward(dy, cache, dstate)
+    assert np.isfinite(y).all() and all(np.isfinite(v).all() for v in final.values())
+    assert all(np.isfinite(g).all() for g in grads.values())
+    assert np.abs(y).max() <= 1.0 + 1e-12
+    for dtype in (np.float32,):
+        k32 = {k: v.astype(dtype) for k, v in params.items()}
+        s32 = {k: v.astype(dtype) for k, v in state.items()}
+        with np.errstate(all="raise"):
+            y32, _, c32 = kernel.forward(x.astype(dtype), k32, s32)
+            kernel.backward(dy.astype(dtype), c32, {k: v.astype(dtype) for k, v in dstate.items()})
+        assert np.isfinite(y32).all()
