@@ -426,9 +426,17 @@ def _chain_key(chain: Chain) -> str:
     return "".join(str(item[1]) if item[0] == "U" else "d" for item in chain)
 
 
+def derive(spec: CellSpec | str) -> Backward:
+    """The symbolic backward pass of ``spec`` (or a cell name): adjoints, gradients, Jacobians."""
+    if isinstance(spec, str):
+        from .cells import cell
+
+        spec = cell(spec)
+    return _derive(spec)
+
+
 @cache
-def derive(spec: CellSpec) -> Backward:
-    """The symbolic backward pass of ``spec``: adjoints, gradients, one-step Jacobians."""
+def _derive(spec: CellSpec) -> Backward:
     if not isinstance(spec, CellSpec):
-        raise TypeError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
+        raise ValueError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
     return Backward(spec, backward_program(spec))

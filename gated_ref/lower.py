@@ -37,6 +37,7 @@ from .derive import (
     forward_schedule,
     hidden_groups,
 )
+from .kernel import Kernel
 from .spec import CellSpec
 
 GENERATOR_VERSION = "1"
@@ -412,11 +413,13 @@ def generated_module(spec: CellSpec, *, use_cse: bool = True) -> tuple[Path, Mod
     return path, load(path)
 
 
-def lower(spec: CellSpec, *, cse: bool = True):  # noqa: ANN201 - Kernel, imported lazily
-    """The generated NumPy kernel of ``spec``: ``.forward``, ``.backward``, ``.source``."""
-    from .kernel import Kernel
+def lower(spec: CellSpec | str, *, cse: bool = True) -> Kernel:
+    """The generated NumPy kernel of ``spec`` (or a cell name): ``.forward``, ``.backward``."""
+    from .cells import cell
 
+    if isinstance(spec, str):
+        spec = cell(spec)
     if not isinstance(spec, CellSpec):
-        raise TypeError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
+        raise ValueError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
     path, module = generated_module(spec, use_cse=cse)
     return Kernel(spec, path, module)

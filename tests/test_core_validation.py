@@ -104,3 +104,12 @@ def test_none_state_means_zeros() -> None:
     y1, _, _ = kernel.forward(x, params, None)
     y2, _, _ = kernel.forward(x, params, zeros)
     np.testing.assert_array_equal(y1, y2)
+
+
+def test_lower_and_derive_take_a_name_or_a_spec() -> None:
+    assert gr.lower("gru").name == gr.lower(gr.cell("gru")).name == "gru"
+    assert gr.derive("lstm").equation_ids == gr.derive(gr.cell("lstm")).equation_ids
+    with pytest.raises(ValueError, match=r"spec: expected a CellSpec from gated_ref.cell\(name\)"):
+        gr.lower(42)  # type: ignore[arg-type]
+    with pytest.raises(KeyError, match=r"cell name: got 'lstmm'"):
+        gr.derive("lstmm")
