@@ -56,6 +56,8 @@ class Plan:
     groups: tuple[HiddenGroup, ...]
     cached: tuple[sp.Symbol, ...]  # forward quantities the backward pass reads, per step
     shared_adjoint: bool  # dL/d(ax) == dL/d(ah) for every gate: one buffer serves both
+    used: frozenset[sp.Symbol]  # every symbol the backward pass reads
+    merged_bias: frozenset[int]  # groups whose b_hh is folded into the hoisted input GEMM
 
 
 def plan(spec: CellSpec) -> Plan:
@@ -65,15 +67,27 @@ def plan(spec: CellSpec) -> Plan:
     used: set[sp.Symbol] = set()
     for st in prog.statements:
         if isinstance(st, Assign | Store):
-            used |= (st.expr if isinstance(st, Store) else st.expr).free_symbols
+            used |= st.expr.free_symbols
     for s in spec.states:
         used |= prog.outgoing[s].free_symbols
-    used |= {g.source for g in groups}
+    kept = used | {g.source for g in groups}  # sources also feed the weight-gradient GEMMs
     per_step = [n.symbol for n in spec.nodes] + [spec.hidden_affine[g] for g in spec.gates]
     per_step += [spec.input_affine[g] for g in spec.gates]
-    cached = tuple(s for s in per_step if s in used and s not in spec.out.values())
+    cached = tuple(s for s in per_step if s in kept and s not in spec.out.values())
     shared = all(prog.ax[g] == prog.ah[g] for g in spec.gates) and len(groups) == 1
-    return Plan(spec, forward_schedule(spec), prog, groups, cached, shared)
+    merged = frozenset(
+        grp.index for grp in groups if all(_only_as_sum(spec, g, cached) for g in grp.gates)
+    )
+    return Plan(spec, forward_schedule(spec), prog, groups, cached, shared, frozenset(used), merged)
+
+
+def _only_as_sum(spec: CellSpec, gate: str, cached: tuple[sp.Symbol, ...]) -> bool:
+    """Whether a gate's two pre-activations only ever appear added: then b_hh can join b_ih."""
+    ax, ah = spec.input_affine[gate], spec.hidden_affine[gate]
+    if ax in cached or ah in cached:
+        return False
+    total = sp.Dummy("a")
+    return all(ah not in n.rhs.subs(ax, total - ah).free_symbols for n in spec.nodes)
 
 
 # ---- stage 2: emit -----------------------------------------------------------------------
@@ -91,9 +105,17 @@ def _printer() -> KernelPrinter:
 
 
 def _cse_block(
-    assigns: list[tuple[str, sp.Expr]], indent: str, use_cse: bool, tag: str
+    assigns: list[tuple[str, sp.Expr]],
+    indent: str,
+    use_cse: bool,
+    tag: str,
+    live: set[str] | None = None,
 ) -> list[str]:
-    """Print ``name = expr`` lines, sharing common subexpressions when ``use_cse``."""
+    """Print ``name = expr`` lines, sharing common subexpressions when ``use_cse``.
+
+    With CSE, a target whose name is not in ``live`` (read after this block) is not printed:
+    its value has been substituted into the statements that use it.
+    """
     printer = _printer()
     if use_cse and assigns:
         # Substitute earlier targets first: cse may hoist a subexpression of a later
@@ -106,8 +128,11 @@ def _cse_block(
     else:
         replacements, reduced = [], [e for _, e in assigns]
     lines = [f"{indent}{s} = {printer.doprint(e)}" for s, e in replacements]
+    keep = [True] * len(assigns) if live is None or not use_cse else [n in live for n, _ in assigns]
     lines += [
-        f"{indent}{n} = {printer.doprint(e)}" for (n, _), e in zip(assigns, reduced, strict=True)
+        f"{indent}{n} = {printer.doprint(e)}"
+        for (n, _), e, k in zip(assigns, reduced, keep, strict=True)
+        if k
     ]
     return lines
 
@@ -166,7 +191,13 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
     for prm in params:
         w(f"    {prm.symbol.name} = params[{prm.key!r}][{prm.row}]")
     w("    # the input projection of all T steps: one GEMM, hoisted out of the time loop")
-    w(f"    AX = (x.reshape(T * B, I) @ W_ih.T + params['bias_ih']).reshape(T, B, {n_g} * H)")
+    w("    b_x = params['bias_ih'].copy()")
+    for grp in p.groups:
+        if grp.index in p.merged_bias:
+            lo, hi = gate_index[grp.gates[0]], gate_index[grp.gates[-1]] + 1
+            w(f"    b_x[{lo} * H:{hi} * H] += b_hh[{lo} * H:{hi} * H]  # only ever added")
+    w(f"    AX = (x.reshape(T * B, I) @ W_ih.T).reshape(T, B, {n_g} * H)")
+    w("    AX += b_x")
     for grp in p.groups:
         lo, hi = gate_index[grp.gates[0]], gate_index[grp.gates[-1]] + 1
         w(f"    U{grp.index}T = W_hh[{lo} * H:{hi} * H].T")
@@ -204,9 +235,9 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         gi = grp.index
         if gi in cached_groups:
             w(f"        ah{gi} = numpy.matmul({grp.source.name}, U{gi}T, out=AH{gi}[t])")
-            w(f"        ah{gi} += c{gi}")
         else:
             w(f"        ah{gi} = {grp.source.name} @ U{gi}T")
+        if gi not in p.merged_bias:
             w(f"        ah{gi} += c{gi}")
         for j, gate in enumerate(grp.gates):
             w(f"        {spec.hidden_affine[gate].name} = ah{gi}[:, {_rows(j)}]")
@@ -216,12 +247,14 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
     for sym, s in out_nodes.items():
         w(f"        S_{s}[t + 1] = {sym.name}")
     w("    final = {" + ", ".join(f"{s!r}: S_{s}[T].copy()" for s in spec.states) + "}")
-    cache_items = ["'x': x", "'params': params", "'AX': AX"]
+    needs_ax = any(spec.input_affine[g] in p.cached for g in spec.gates)
+    cache_items = ["'x': x", "'params': params"] + (["'AX': AX"] if needs_ax else [])
     cache_items += [f"'S_{s}': S_{s}" for s in spec.states]
     cache_items += [f"'N_{s.name}': N_{s.name}" for s in cached_nodes]
     cache_items += [f"'AH{gi}': AH{gi}" for gi in cached_groups]
     w("    cache = {" + ", ".join(cache_items) + "}")
-    w("    return S_h[1:], final, cache")
+    w("    # a copy: y is the caller's to change, the cache must stay as the forward left it")
+    w("    return S_h[1:].copy(), final, cache")
     w("")
     w("")
     # ---------------- backward
@@ -235,7 +268,8 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
     w("    dtype = x.dtype")
     w("    W_ih = params['weight_ih']")
     w("    W_hh = params['weight_hh']")
-    w("    AX = cache['AX']")
+    if needs_ax:
+        w("    AX = cache['AX']")
     for prm in params:
         w(f"    {prm.symbol.name} = params[{prm.key!r}][{prm.row}]")
     for s in spec.states:
@@ -259,12 +293,14 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         w(f"    dnext_{s} = dstate[{s!r}]")
     w("    for t in range(T - 1, -1, -1):")
     for s in spec.states:
-        w(f"        {spec.prev[s].name} = S_{s}[t]")
+        if spec.prev[s] in p.used:
+            w(f"        {spec.prev[s].name} = S_{s}[t]")
     for sym in p.cached:
         if sym in node_names:
             w(f"        {sym.name} = N_{sym.name}[t]")
     for sym, s in out_nodes.items():
-        w(f"        {sym.name} = S_{s}[t + 1]")
+        if sym in p.used:
+            w(f"        {sym.name} = S_{s}[t + 1]")
     for grp in p.groups:
         for j, gate in enumerate(grp.gates):
             if spec.hidden_affine[gate] in p.cached:
@@ -278,13 +314,25 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
     group_of = {g: grp for grp in p.groups for g in grp.gates}
     pending_b: list[tuple[str, sp.Expr]] = []
 
+    # names read after each backward statement: a target nobody reads later need not exist
+    live_after: list[set[str]] = [set() for _ in prog.statements]
+    later: set[str] = {str(x) for s in spec.states for x in prog.outgoing[s].free_symbols}
+    for k in range(len(prog.statements) - 1, -1, -1):
+        live_after[k] = set(later)
+        st = prog.statements[k]
+        if isinstance(st, Assign | Store):
+            later |= {str(x) for x in st.expr.free_symbols}
+    position = 0
+
     def flush_backward() -> None:
-        L.extend(_cse_block(pending_b, "        ", use_cse, "b"))
+        live = live_after[position - 1] if position else set()
+        live |= {n for n, _ in pending_b if n.startswith(("_store_", "dnext_"))}
+        L.extend(_cse_block(pending_b, "        ", use_cse, f"b{position}_", live))
         pending_b.clear()
 
     store_lines: list[str] = []
     param_row = {prm.symbol.name: k for k, prm in enumerate(params)}
-    for st in prog.statements:
+    for position, st in enumerate(prog.statements, start=1):  # noqa: B007 - read by flush
         if isinstance(st, Assign):
             pending_b.append((st.target.name, st.expr))
         elif isinstance(st, Store):
@@ -328,9 +376,10 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         else:
             src = f"N_{grp.source.name}.reshape(TB, H)"
         if p.shared_adjoint:
-            d = "dAX2"
-        else:
-            d = f"dAH{gi}.reshape(TB, {len(grp.gates)} * H)"
+            w(f"    grads['weight_hh'][{lo} * H:{hi} * H] = dAX2.T @ {src}")
+            w(f"    grads['bias_hh'][{lo} * H:{hi} * H] = grads['bias_ih'][{lo} * H:{hi} * H]")
+            continue
+        d = f"dAH{gi}.reshape(TB, {len(grp.gates)} * H)"
         w(f"    grads['weight_hh'][{lo} * H:{hi} * H] = {d}.T @ {src}")
         w(f"    grads['bias_hh'][{lo} * H:{hi} * H] = {d}.sum(axis=0)")
     for key, rows in peep.items():

@@ -113,3 +113,13 @@ def test_lower_and_derive_take_a_name_or_a_spec() -> None:
         gr.lower(42)  # type: ignore[arg-type]
     with pytest.raises(KeyError, match=r"cell name: got 'lstmm'"):
         gr.derive("lstmm")
+
+
+def test_changing_y_in_place_does_not_change_gradients() -> None:
+    kernel, params, x, state, dy, dstate = problem("lstm", 3, 2, 4, 5)
+    y, _, cache = kernel.forward(x, params, state)
+    before = kernel.backward(dy, cache, dstate)
+    y *= 0.0
+    after = kernel.backward(dy, cache, dstate)
+    for key in before:
+        np.testing.assert_array_equal(before[key], after[key])
