@@ -206,15 +206,12 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         w(f"    S_{s} = numpy.empty((T + 1, B, H), dtype)")
         w(f"    S_{s}[0] = state[{s!r}]")
     cached_nodes = [s for s in p.cached if s in node_names]
-    cached_groups = sorted(
-        {g.index for g in p.groups for k in g.gates if spec.hidden_affine[k] in p.cached}
-        | {g.index for g in p.groups if g.source in node_names}
-    )
+    # recurrent pre-activations the backward pass reads (e.g. U_n h + b^h_n of the GRU)
+    cached_ah = [spec.hidden_affine[g] for g in spec.gates if spec.hidden_affine[g] in p.cached]
     for s in cached_nodes:
         w(f"    N_{s.name} = numpy.empty((T, B, H), dtype)")
-    for gi in cached_groups:
-        size = len(p.groups[gi].gates)
-        w(f"    AH{gi} = numpy.empty((T, B, {size} * H), dtype)")
+    for sym in cached_ah:
+        w(f"    A_{sym.name} = numpy.empty((T, B, H), dtype)")
     w("    for t in range(T):")
     for s in spec.states:
         w(f"        {spec.prev[s].name} = S_{s}[t]")
@@ -233,10 +230,7 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         flush_forward()
         grp = step.group
         gi = grp.index
-        if gi in cached_groups:
-            w(f"        ah{gi} = numpy.matmul({grp.source.name}, U{gi}T, out=AH{gi}[t])")
-        else:
-            w(f"        ah{gi} = {grp.source.name} @ U{gi}T")
+        w(f"        ah{gi} = {grp.source.name} @ U{gi}T")
         if gi not in p.merged_bias:
             w(f"        ah{gi} += c{gi}")
         for j, gate in enumerate(grp.gates):
@@ -244,6 +238,8 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
     flush_forward()
     for s in cached_nodes:
         w(f"        N_{s.name}[t] = {s.name}")
+    for sym in cached_ah:
+        w(f"        A_{sym.name}[t] = {sym.name}")
     for sym, s in out_nodes.items():
         w(f"        S_{s}[t + 1] = {sym.name}")
     w("    final = {" + ", ".join(f"{s!r}: S_{s}[T].copy()" for s in spec.states) + "}")
@@ -251,7 +247,7 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
     cache_items = ["'x': x", "'params': params"] + (["'AX': AX"] if needs_ax else [])
     cache_items += [f"'S_{s}': S_{s}" for s in spec.states]
     cache_items += [f"'N_{s.name}': N_{s.name}" for s in cached_nodes]
-    cache_items += [f"'AH{gi}': AH{gi}" for gi in cached_groups]
+    cache_items += [f"'A_{sym.name}': A_{sym.name}" for sym in cached_ah]
     w("    cache = {" + ", ".join(cache_items) + "}")
     w("    # a copy: y is the caller's to change, the cache must stay as the forward left it")
     w("    return S_h[1:].copy(), final, cache")
@@ -276,8 +272,8 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         w(f"    S_{s} = cache['S_{s}']")
     for s in cached_nodes:
         w(f"    N_{s.name} = cache['N_{s.name}']")
-    for gi in cached_groups:
-        w(f"    AH{gi} = cache['AH{gi}']")
+    for sym in cached_ah:
+        w(f"    A_{sym.name} = cache['A_{sym.name}']")
     for grp in p.groups:
         lo, hi = gate_index[grp.gates[0]], gate_index[grp.gates[-1]] + 1
         w(f"    U{grp.index} = W_hh[{lo} * H:{hi} * H]")
@@ -302,9 +298,9 @@ def emit(p: Plan, *, use_cse: bool = True, input_hash: str = "") -> str:
         if sym in p.used:
             w(f"        {sym.name} = S_{s}[t + 1]")
     for grp in p.groups:
-        for j, gate in enumerate(grp.gates):
+        for gate in grp.gates:
             if spec.hidden_affine[gate] in p.cached:
-                w(f"        {spec.hidden_affine[gate].name} = AH{grp.index}[t, :, {_rows(j)}]")
+                w(f"        {spec.hidden_affine[gate].name} = A_{spec.hidden_affine[gate].name}[t]")
     for k, gate in enumerate(spec.gates):
         if spec.input_affine[gate] in p.cached:
             w(f"        {spec.input_affine[gate].name} = AX[t, :, {_rows(k)}]")
