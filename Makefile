@@ -1,13 +1,22 @@
 # The single entry point: `make docs` builds the site, `make test` runs the whole suite.
+#
+#   make docs      create .venv, install the docs extra, render diagrams, build site/
+#   make serve     live preview on http://127.0.0.1:8000 (re-renders what changed)
+#   make test      install the test extra and Chromium, build the site, run every test
+#   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
+#   make lint      ruff check + ruff format --check
+#   make bench     kernel benchmarks
+#   make clean     remove build outputs and caches; keeps .venv
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
+# The date of every dated artefact (sitemap, gzip headers): the same as sitebuild.SOURCE_DATE_EPOCH.
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs serve test lint bench clean venv deps-docs deps-test browser
+.PHONY: docs serve test lint bench clean venv deps-docs deps-test browser node diagrams
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,19 +32,28 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.docs-installed
 	touch $@
 
 venv: $(VENV)/.docs-installed
-deps-docs: $(VENV)/.docs-installed
-deps-test: $(VENV)/.test-installed browser
+deps-docs: $(VENV)/.docs-installed node
+deps-test: $(VENV)/.test-installed node browser
+
+# npm fetches the site's own MathJax from the npm registry (sitebuild/vendor.py).
+node:
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
 
 # Headless Chromium for the browser tests: Debian's package (Playwright's download does not work here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-docs: deps-docs
+# The same runner the MkDocs hook calls: unchanged scripts are skipped, both cores are used.
+diagrams: deps-docs
+	$(PY) -m sitebuild diagrams
+
+docs: diagrams
 	$(PY) -m mkdocs build --strict
 
 serve: deps-docs
 	$(PY) -m mkdocs serve
 
+# The browser and reproducibility tests build site/ themselves (tests/conftest.py).
 test: deps-test
 	$(PY) -m pytest
 
@@ -43,8 +61,10 @@ lint: deps-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Prints, in one run: generated kernels vs torch CPU vs a NumPy loop, then lowering times.
 bench: deps-test
 	$(PY) bench/bench_kernels.py
+	$(PY) bench/lowering_times.py
 
 clean:
 	rm -rf site .cache docs/generated screenshots .pytest_cache .ruff_cache .hypothesis

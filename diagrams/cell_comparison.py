@@ -1,0 +1,246 @@
+"""Every cell side by side: gates, states, parameters, FLOPs, memory and measured speed.
+
+Nothing here is typed: the parameter count is ``spec.parameter_count()`` (from the declared
+shapes), the FLOPs are counted from the same shapes plus ``sympy.count_ops`` of each
+elementwise equation, the memory is what ``kernel.cached_per_step`` says the forward keeps
+(checked here against the bytes of a real cache), and the times are measured.
+
+Conventions. FLOPs are per time step and per sequence: a multiply-add counts 2, every
+elementwise operation (+, x, 1 - z, sigma, tanh) counts 1. The backward pass costs about twice
+the forward's matrix products. "Kept per step" counts what the forward stores for the backward
+beyond x itself: the input projection (G H numbers), the state trajectories (H per state) and
+the per-step arrays ``kernel.cached_per_step``; it is read off a real forward cache, key by
+key, so it cannot drift from what the kernel does.
+
+Writes ``summary.md`` (formulas), ``sizes.md`` (counts at a few sizes), ``distill.md`` (the
+check against a published figure), ``memory.md`` and ``timings.md`` (measured; the only output
+that differs between machines).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import _claims
+import numpy as np
+import sympy as sp
+
+import gated_ref as gr
+
+SEED = 0
+I_SYM, H_SYM = sp.symbols("I H", positive=True, integer=True)
+SIZES = (64, 256, 1024)  # I = H
+#: Distill, "Visualizing memorization in RNNs" (Madsen 2019): 2 layers of 600 units, one bias
+#: per gate, recurrent parameters.
+DISTILL = {"gru": 4_323_600, "lstm": 5_764_800}
+DISTILL_LAYERS, DISTILL_UNITS = 2, 600
+TIMING_T, TIMING_B, TIMING_SIZES, REPEATS = 32, 32, (64, 256), 7
+MEMORY_H = 256
+
+
+def parameter_count(spec: gr.CellSpec, input_size: int, hidden: int) -> int:
+    """Parameters at the given sizes, from ``spec.parameter_count()``."""
+    return int(spec.parameter_count().subs({I_SYM: input_size, H_SYM: hidden}))
+
+
+def stacked_count(spec: gr.CellSpec, input_size: int, hidden: int, layers: int, biases: int) -> int:
+    """Parameters of ``layers`` stacked cells (layer 1 sees ``input_size``, the rest ``hidden``).
+
+    ``biases`` = 2 counts PyTorch's two bias vectors per gate (``bias_ih`` and ``bias_hh``);
+    1 drops one of them, as in frameworks with one bias per gate.
+    """
+    if biases not in (1, 2):
+        raise ValueError(f"biases: got {biases!r}, expected 1 or 2")
+    total = 0
+    for layer in range(layers):
+        n_in = input_size if layer == 0 else hidden
+        total += parameter_count(spec, n_in, hidden)
+        if biases == 1:
+            total -= int(np.prod(spec.param_shapes(n_in, hidden)["bias_hh"]))
+    return total
+
+
+def flops_per_step(spec: gr.CellSpec) -> sp.Expr:
+    """Forward FLOPs of one step for one sequence, as a SymPy expression in I and H."""
+    g = spec.num_gates
+    matmul = 2 * g * H_SYM * (I_SYM + H_SYM)  # W x and U s, multiply-adds
+    bias = 2 * g * H_SYM  # b^x and b^h
+    elementwise = H_SYM * sum(sp.count_ops(node.rhs) for node in spec.nodes)
+    return sp.expand(matmul + bias + elementwise)
+
+
+def cache_layout(kernel: gr.Kernel, steps: int = 6, batch: int = 3) -> dict[str, int]:
+    """What a forward cache holds per step and sequence, as multiples of H, by cache key.
+
+    Measured on a real forward pass (x and the parameters excluded) at two hidden sizes, so a
+    width that is not a fixed multiple of H raises. The state trajectories ``S_*`` hold T + 1
+    entries (the initial state too); the extra one is not counted, so that the figure is per step.
+    """
+    layouts = []
+    for hidden in (5, 7):
+        rng = np.random.default_rng(SEED)
+        params = kernel.init_params(4, hidden, rng=rng)
+        _, _, cache = kernel.forward(rng.standard_normal((steps, batch, 4)), params)
+        layout = {}
+        for key, value in sorted(cache.items()):
+            if isinstance(value, np.ndarray) and key != "x":
+                extra = batch * hidden if key.startswith("S_") else 0
+                per_step = (value.size - extra) / (steps * batch)
+                layout[key] = per_step / hidden
+        layouts.append(layout)
+    if layouts[0] != layouts[1] or any(v != int(v) for v in layouts[0].values()):
+        raise ValueError(f"{kernel.name}: cache widths are not multiples of H: {layouts}")
+    return {k: int(v) for k, v in layouts[0].items()}
+
+
+def floats_kept_per_step(kernel: gr.Kernel) -> sp.Expr:
+    """Numbers the forward keeps per step and sequence for the backward, beyond x."""
+    return sum(cache_layout(kernel).values()) * H_SYM
+
+
+def _cell_label(spec: gr.CellSpec) -> str:
+    return f"{spec.title} (`{spec.name}`)"
+
+
+def summary_table() -> str:
+    """States, gate blocks and the three formulas, one row per cell."""
+    rows = [
+        "| Cell | States | Blocks ($G$) | Parameters | FLOPs per step | Kept per step |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in gr.CELL_NAMES:
+        spec, kernel = gr.cell(name), gr.lower(gr.cell(name))
+        states = ", ".join(f"${s}_t$" for s in spec.states)
+        blocks = ", ".join(f"${spec.gate_labels[g] or g}$" for g in spec.gates)
+        rows.append(
+            f"| {_cell_label(spec)} | {states} | {blocks} ({spec.num_gates}) "
+            f"| ${sp.latex(spec.parameter_count())}$ | ${sp.latex(flops_per_step(spec))}$ "
+            f"| ${sp.latex(floats_kept_per_step(kernel))}$ |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def sizes_table() -> str:
+    """Parameter counts and FLOPs per step at a few sizes I = H."""
+    head = " | ".join(f"$I = H = {n}$" for n in SIZES)
+    rows = [
+        f"| Cell | Parameters: {head} | FLOPs per step at $I = H = {SIZES[1]}$ |",
+        "| --- |" + " ---: |" * (len(SIZES) + 1),
+    ]
+    for name in gr.CELL_NAMES:
+        spec = gr.cell(name)
+        counts = " | ".join(f"{parameter_count(spec, n, n):,}" for n in SIZES)
+        flops = int(flops_per_step(spec).subs({I_SYM: SIZES[1], H_SYM: SIZES[1]}))
+        rows.append(f"| {_cell_label(spec)} | {counts} | {flops:,} |")
+    rows[0] = rows[0].replace("Parameters: ", "")
+    return "\n".join(rows) + "\n"
+
+
+def distill_table() -> str:
+    """The published 2 x 600 figures against the count from the specs' shapes."""
+    rows = [
+        "| Cell | Published | From the spec, one bias per gate | From the spec, two biases |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, published in DISTILL.items():
+        spec = gr.cell(name)
+        one = stacked_count(spec, DISTILL_UNITS, DISTILL_UNITS, DISTILL_LAYERS, biases=1)
+        two = stacked_count(spec, DISTILL_UNITS, DISTILL_UNITS, DISTILL_LAYERS, biases=2)
+        if one != published:
+            raise ValueError(f"{name}: computed {one:,}, Distill publishes {published:,}")
+        rows.append(f"| {spec.title} | {published:,} | {one:,} ✓ | {two:,} |")
+    return "\n".join(rows) + "\n"
+
+
+def memory_table() -> str:
+    """Bytes kept per step and sequence at H = MEMORY_H, read off a real cache."""
+    rows = [
+        f"| Cell | Kept per step (cache key: width) | $H = {MEMORY_H}$, float32 | float64 |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    keys: set[str] = set()
+    for name in gr.CELL_NAMES:
+        kernel = gr.lower(gr.cell(name))
+        layout = cache_layout(kernel)
+        keys |= set(layout)
+        parts = ", ".join(f"`{k}`: {'' if v == 1 else v}$H$" for k, v in layout.items())
+        n = sum(layout.values()) * MEMORY_H
+        rows.append(f"| {_cell_label(kernel.spec)} | {parts} | {4 * n:,} B | {8 * n:,} B |")
+    meaning = {
+        "AX": "`AX`: the input projection, computed for all steps before the loop",
+        "S_": "`S_*`: the state trajectories",
+        "N_": "`N_*`: the node values the backward reads (`kernel.cached_per_step`)",
+        "AH": "`AH*`: recurrent projections, kept whole",
+    }
+    present = [text for prefix, text in meaning.items() if any(k.startswith(prefix) for k in keys)]
+    note = "\nBytes per time step and per sequence in the batch. " + "; ".join(present) + ".\n"
+    return "\n".join(rows) + "\n" + note
+
+
+def best_time(fn, repeats: int = REPEATS) -> float:  # noqa: ANN001
+    """Smallest CPU time of ``repeats`` calls of ``fn``, in seconds.
+
+    CPU time of this process, not wall time, so that other work on a busy machine (the other
+    diagram scripts of a build) inflates the figures less.
+    """
+    best = np.inf
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def timings() -> dict[str, dict[int, tuple[float, float]]]:
+    """µs per step (batch TIMING_B) of forward and of forward + backward, per cell and size."""
+    out: dict[str, dict[int, tuple[float, float]]] = {}
+    rng = np.random.default_rng(SEED)
+    for name in gr.CELL_NAMES:
+        kernel = gr.lower(gr.cell(name))
+        out[name] = {}
+        for n in TIMING_SIZES:
+            params = kernel.init_params(n, n, rng=rng)
+            x = rng.standard_normal((TIMING_T, TIMING_B, n))
+            dy = rng.standard_normal((TIMING_T, TIMING_B, n))
+
+            def fwd(x=x, params=params, kernel=kernel) -> None:
+                kernel.forward(x, params)
+
+            def fwd_bwd(x=x, params=params, kernel=kernel, dy=dy) -> None:
+                kernel.backward(dy, kernel.forward(x, params)[2])
+
+            scale = 1e6 / TIMING_T
+            out[name][n] = (best_time(fwd) * scale, best_time(fwd_bwd) * scale)
+        print(f"cell_comparison: timed {name}", flush=True)
+    return out
+
+
+def timings_table(measured: dict[str, dict[int, tuple[float, float]]]) -> str:
+    """The measured times as Markdown, with the machine they ran on."""
+    head = " | ".join(f"$H = {n}$: forward | forward + backward" for n in TIMING_SIZES)
+    rows = [f"| Cell | {head} |", "| --- |" + " ---: |" * (2 * len(TIMING_SIZES))]
+    for name, by_size in measured.items():
+        cells = " | ".join(f"{f:,.0f} | {fb:,.0f}" for f, fb in by_size.values())
+        rows.append(f"| {_cell_label(gr.cell(name))} | {cells} |")
+    note = (
+        f"\nµs per time step for a batch of {TIMING_B} sequences ($I = H$, float64, "
+        f"$T = {TIMING_T}$, least CPU time of {REPEATS} runs), generated NumPy kernels on "
+        f"{_claims.machine()}."
+        " Measured at build time: these numbers change from machine to machine and run to run.\n"
+    )
+    return "\n".join(rows) + "\n" + note
+
+
+def main(out_dir: Path) -> None:
+    """Write the five Markdown tables."""
+    (out_dir / "summary.md").write_text(summary_table(), encoding="utf-8")
+    (out_dir / "sizes.md").write_text(sizes_table(), encoding="utf-8")
+    (out_dir / "distill.md").write_text(distill_table(), encoding="utf-8")
+    (out_dir / "memory.md").write_text(memory_table(), encoding="utf-8")
+    (out_dir / "timings.md").write_text(timings_table(timings()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("."))

@@ -1,0 +1,164 @@
+"""Cell explorer assets: generated JavaScript cells, trained presets, equation snippets.
+
+Writes what ``docs/explorer.md`` loads:
+
+- ``explorer-cells.js``: every cell's step function, printed from its SymPy equations by
+  :mod:`gated_ref.javascript` (sets ``window.gatedRef``);
+- ``presets.js``: weights of every cell trained here, with gated_ref's own kernels and Adam, on
+  a tiny character task (the bracket depth of a string such as ``(a(b)c)``), as
+  ``window.gatedRefPresets``; JSON is not published by the site, a script is;
+- ``equations.md``: each cell's equations in LaTeX, one block per node, included as a snippet.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import gated_ref as gr
+from gated_ref.javascript import javascript_bundle
+from gated_ref.train import Adam, clip_by_global_norm, softmax_cross_entropy
+
+SEED = 0
+ALPHABET = "()abc"  # every other character is one more input: "other"
+MAX_DEPTH = 3
+HIDDEN = 4
+STEPS, BATCH, LENGTH = 150, 32, 20
+EXAMPLE = "(a(b)c)((a))b"
+
+
+def encode(text: str) -> np.ndarray:
+    """One-hot (T, I) inputs of ``text``; I = len(ALPHABET) + 1."""
+    x = np.zeros((len(text), len(ALPHABET) + 1))
+    for t, ch in enumerate(text):
+        k = ALPHABET.find(ch)
+        x[t, k if k >= 0 else len(ALPHABET)] = 1.0
+    return x
+
+
+def depths(text: str) -> list[int]:
+    """The nesting depth after each character (the task's labels)."""
+    out, d = [], 0
+    for ch in text:
+        d += (ch == "(") - (ch == ")")
+        out.append(min(max(d, 0), MAX_DEPTH))
+    return out
+
+
+def sample(rng: np.random.Generator, length: int) -> str:
+    """A random string of brackets (never deeper than MAX_DEPTH, never below 0) and letters."""
+    chars, d = [], 0
+    for _ in range(length):
+        u = rng.random()
+        if u < 0.3 and d < MAX_DEPTH:
+            chars.append("(")
+            d += 1
+        elif u < 0.6 and d > 0:
+            chars.append(")")
+            d -= 1
+        else:
+            chars.append(str(rng.choice(list("abcxyz "))))
+    return "".join(chars)
+
+
+def batch(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """x (T, B, I) and labels (T, B)."""
+    texts = [sample(rng, LENGTH) for _ in range(BATCH)]
+    x = np.stack([encode(s) for s in texts], axis=1)
+    labels = np.array([depths(s) for s in texts]).T
+    return x, labels
+
+
+def train(name: str, rng: np.random.Generator) -> dict[str, object]:
+    """Train one cell plus a linear readout; return its parameters and held-out accuracy."""
+    kernel = gr.lower(gr.cell(name))
+    params = kernel.init_params(len(ALPHABET) + 1, HIDDEN, rng=rng)
+    readout = {
+        "weight": rng.uniform(-0.5, 0.5, (MAX_DEPTH + 1, HIDDEN)),
+        "bias": np.zeros(MAX_DEPTH + 1),
+    }
+    everything = params | {f"readout_{k}": v for k, v in readout.items()}
+    opt = Adam(everything, lr=0.05)
+    for _ in range(STEPS):
+        x, labels = batch(rng)
+        y, _, cache = kernel.forward(x, params)
+        loss, dy, dread = softmax_cross_entropy(y, labels, readout["weight"], readout["bias"])
+        grads = kernel.backward(dy, cache)
+        grads = {k: grads[k] for k in params} | {f"readout_{k}": v for k, v in dread.items()}
+        grads, _ = clip_by_global_norm(grads, 1.0)
+        opt.step(grads)
+    x, labels = batch(np.random.default_rng(SEED + 1))
+    y, _, _ = kernel.forward(x, params)
+    loss, _, _ = softmax_cross_entropy(y, labels, readout["weight"], readout["bias"])
+    pred = (y @ readout["weight"].T + readout["bias"]).argmax(axis=-1)
+    return {
+        "params": {k: _rounded(v) for k, v in params.items()},
+        "readout": {k: _rounded(v) for k, v in readout.items()},
+        "accuracy": round(float((pred == labels).mean()), 4),
+        "loss": round(loss, 4),
+    }
+
+
+def _rounded(a: np.ndarray) -> list:
+    """Nested lists, 6 significant digits: presets are examples, not a checkpoint."""
+    return np.vectorize(lambda v: float(f"{v:.6g}"), otypes=[float])(a).tolist()
+
+
+def equations_snippet() -> str:
+    """Raw HTML: per cell, per displayed node, the LaTeX line and a slot for its numbers."""
+    out = ['<div class="gr-equations" id="gr-equations">']
+    for name in gr.CELL_NAMES:
+        spec = gr.cell(name)
+        shown = [n for n in spec.nodes if not n.inline]
+        out.append(f'<div class="gr-eq-cell" data-cell="{name}" hidden>')
+        for node, eq, eid in zip(shown, spec.equations, spec.equation_ids, strict=True):
+            tex = spec.latex_of(eq.lhs) + " = " + spec.latex_of(eq.rhs)
+            out.append(
+                f'<div class="gr-eq" data-node="{node.symbol.name}" id="explorer-{eid}">'
+                f'<div class="arithmatex">\\[{html.escape(tex, quote=False)}\\]</div>'
+                f'<div class="gr-eq-num" data-node="{node.symbol.name}"></div></div>'
+            )
+        out.append("</div>")
+    out.append("</div>")
+    return "\n".join(out) + "\n"
+
+
+def main(out_dir: Path) -> None:
+    """Write ``explorer-cells.js``, ``presets.js`` and ``equations.md`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "explorer-cells.js").write_text(javascript_bundle(gr.CELL_NAMES), encoding="utf-8")
+    rng = np.random.default_rng(SEED)
+    start = time.perf_counter()
+    cells = {name: train(name, rng) for name in gr.CELL_NAMES}
+    print(f"trained {len(cells)} presets in {time.perf_counter() - start:.1f} s")
+    presets = {
+        "task": {
+            "description": "bracket depth after each character, 0 to %d" % MAX_DEPTH,
+            "alphabet": ALPHABET,
+            "inputSize": len(ALPHABET) + 1,
+            "hiddenSize": HIDDEN,
+            "classes": MAX_DEPTH + 1,
+            "example": EXAMPLE,
+            "steps": STEPS,
+            "batch": BATCH,
+            "length": LENGTH,
+            "seed": SEED,
+        },
+        "cells": cells,
+    }
+    text = json.dumps(presets, sort_keys=True, separators=(",", ":"))
+    (out_dir / "presets.js").write_text(
+        "// Generated by diagrams/explorer.py: presets trained at build time, do not edit.\n"
+        f"window.gatedRefPresets = {text};\n",
+        encoding="utf-8",
+    )
+    (out_dir / "equations.md").write_text(equations_snippet(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("."))

@@ -1,0 +1,74 @@
+"""Every cell's weights, biases and peepholes, mapped to their PyTorch parameter slices.
+
+Writes ``<cell>.md`` per cell: a table whose symbols are printed by the cell's own LaTeX
+printer and whose slices follow the cell's declared gate order and parameter shapes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import sympy as sp
+
+import gated_ref as gr
+
+SEED = 0  # nothing random here
+
+
+def block(j: int) -> str:
+    """The rows ``[jH:(j+1)H]`` of gate block ``j``, as PyTorch slicing."""
+    start = "0" if j == 0 else ("H" if j == 1 else f"{j}H")
+    stop = "H" if j == 0 else f"{j + 1}H"
+    return f"[{start}:{stop}]"
+
+
+def matrix_and_bias(spec, affine: sp.Symbol) -> tuple[str, str]:
+    """LaTeX of the matrix and of the bias in one affine node (``W_k x_t + b^x_k``)."""
+    matrix = bias = None
+    for term in sp.Add.make_args(spec.display[affine]):
+        if term.is_Mul:
+            matrix = term.args[0]
+        else:
+            bias = term
+    if matrix is None or bias is None:
+        raise ValueError(f"{spec.name}: cannot read a matrix and a bias from {affine}")
+    return spec.symbol_names[matrix], spec.symbol_names[bias]
+
+
+def table(spec) -> str:
+    """The Markdown table of one cell."""
+    rows = [
+        "| Symbol | PyTorch parameter slice | Shape | Multiplies |",
+        "| --- | --- | --- | --- |",
+    ]
+    for j, gate in enumerate(spec.gates):
+        w, bx = matrix_and_bias(spec, spec.input_affine[gate])
+        u, bh = matrix_and_bias(spec, spec.hidden_affine[gate])
+        source = spec.latex_of(spec.display[spec.hidden_source[gate]])
+        rows += [
+            f"| ${w}$ | `weight_ih{block(j)}` | $H \\times I$ | $x_{{t}}$ |",
+            f"| ${u}$ | `weight_hh{block(j)}` | $H \\times H$ | ${source}$ |",
+            f"| ${bx}$ | `bias_ih{block(j)}` | $H$ | |",
+            f"| ${bh}$ | `bias_hh{block(j)}` | $H$ | |",
+        ]
+    for p in spec.elementwise_params:
+        tex = spec.symbol_names[spec.display[p.symbol]]
+        rows.append(f"| ${tex}$ | `{p.key}[{p.row}]` | $H$ | elementwise |")
+    i, h = sp.symbols("I H", positive=True, integer=True)
+    times = r" \times "
+    shapes = ", ".join(
+        f"`{key}` ${times.join(sp.latex(d) for d in shape)}$"
+        for key, shape in spec.param_shapes(i, h).items()
+    )
+    return "\n".join(rows) + f"\n\nParameters and their shapes: {shapes}.\n"
+
+
+def main(out_dir: Path) -> None:
+    """Write ``<cell>.md`` for every cell."""
+    for name in gr.CELL_NAMES:
+        (out_dir / f"{name}.md").write_text(table(gr.cell(name)), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("."))

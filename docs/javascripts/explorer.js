@@ -1,0 +1,707 @@
+// The cell explorer's user interface: controls, SVG cell diagram, heatmap, line chart.
+// No cell maths here: every number comes from window.gatedRef (generated/explorer/
+// explorer-cells.js), printed by gated_ref.javascript from the cells' SymPy equations.
+// Presets (weights trained at build time) come from window.gatedRefPresets.
+//
+// Loaded from docs/explorer.md. Material's instant navigation re-runs this file whenever the
+// page is shown again, so it initialises on every document$ emission but subscribes once.
+(function () {
+  "use strict";
+
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const MAX_STEPS = 64;
+  const TICK_MS = 600;
+  const COLORS = {lstm: "#0072B2", gru: "#D55E00", selected: "#009E73"};
+  // viridis, 9 stops: dark purple (low) to yellow (high), readable on light and dark
+  const VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80",
+                   "#5ec962", "#addc30", "#fde725"];
+  const NAMES = {
+    i: "input gate", f: "forget gate", g: "candidate", o: "output gate", c: "cell state",
+    h: "hidden state", r: "reset gate", z: "update gate", n: "candidate", rh: "reset h",
+    x: "input", h_prev: "previous h", c_prev: "previous c",
+  };
+  const SUBSCRIPTS = {x: "x\u209c", h_prev: "h\u209c\u208b\u2081", c_prev: "c\u209c\u208b\u2081"};
+
+  // ---- small helpers ----------------------------------------------------------------------
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === false || v === null || v === undefined) continue;
+      if (k === "text") node.textContent = v;
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  function svg(tag, attrs, children) {
+    const node = document.createElementNS(SVGNS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "text") node.textContent = v;
+      else node.setAttribute(k, String(v));
+    }
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  function fmt(v) {
+    if (!Number.isFinite(v)) return String(v);
+    const s = Math.abs(v) < 5e-4 ? "0.000" : Math.abs(v).toFixed(3);
+    return (v < 0 && s !== "0.000" ? "\u2212" : "") + s;
+  }
+
+  function label(name) {
+    return SUBSCRIPTS[name] || name + "\u209c";
+  }
+
+  function hexToRgb(hex) {
+    const n = parseInt(hex.slice(1), 16);
+    return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  }
+
+  function colormap(u) {
+    // u in [0, 1] -> viridis, linear between stops
+    const x = Math.min(1, Math.max(0, Number.isFinite(u) ? u : 0)) * (VIRIDIS.length - 1);
+    const k = Math.min(VIRIDIS.length - 2, Math.floor(x));
+    const a = hexToRgb(VIRIDIS[k]), b = hexToRgb(VIRIDIS[k + 1]);
+    const rgb = a.map((ak, m) => Math.round(ak + (b[m] - ak) * (x - k)));
+    return "rgb(" + rgb.join(",") + ")";
+  }
+
+  function textOn(u) {
+    return u > 0.55 ? "#000" : "#fff";
+  }
+
+  function normalise(v, range) {
+    if (range) return (v - range[0]) / (range[1] - range[0]);
+    return 0.5 + 0.5 * Math.tanh(v); // unbounded (a cell state): squashed for colour only
+  }
+
+  function mulberry32(seed) {
+    let a = seed >>> 0;
+    return function () {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  // ---- parameters and inputs ------------------------------------------------------------
+  function shapes(meta, I, H) {
+    const G = meta.gates.length;
+    const out = {weight_ih: [G * H, I], weight_hh: [G * H, H], bias_ih: [G * H], bias_hh: [G * H]};
+    for (const [key, rows] of Object.entries(meta.extraParams)) out[key] = [rows, H];
+    return out;
+  }
+
+  function fill(shape, f) {
+    if (shape.length === 1) return Array.from({length: shape[0]}, (_, j) => f(j, 0));
+    return Array.from({length: shape[0]}, (_, r) =>
+      Array.from({length: shape[1]}, (_, k) => f(r, k)));
+  }
+
+  function makeParams(meta, kind, I, H, seed) {
+    const out = {};
+    if (kind === "random") {
+      // as PyTorch initialises: uniform on (-1/sqrt(H), 1/sqrt(H)); seeded, reproducible
+      const rand = mulberry32(seed);
+      const bound = 1 / Math.sqrt(H);
+      for (const [key, shape] of Object.entries(shapes(meta, I, H)))
+        out[key] = fill(shape, () => (2 * rand() - 1) * bound);
+    } else {
+      // identity-like: every gate block reads unit j of x and of the recurrent source
+      for (const [key, shape] of Object.entries(shapes(meta, I, H))) {
+        if (key === "weight_ih") out[key] = fill(shape, (r, k) => (r % H === k ? 1 : 0));
+        else if (key === "weight_hh") out[key] = fill(shape, (r, k) => (r % H === k ? 1 : 0));
+        else out[key] = fill(shape, () => 0);
+      }
+    }
+    return out;
+  }
+
+  function parseInput(mode, text, alphabet) {
+    if (mode === "chars") {
+      const chars = Array.from(text).slice(0, MAX_STEPS);
+      const I = alphabet.length + 1;
+      const xs = chars.map((ch) => {
+        const v = new Array(I).fill(0);
+        const k = alphabet.indexOf(ch);
+        v[k >= 0 ? k : alphabet.length] = 1;
+        return v;
+      });
+      const note = Array.from(text).length > MAX_STEPS ? "Only the first " + MAX_STEPS +
+        " characters are used." : "";
+      return {xs: xs, tokens: chars, I: I, note: note};
+    }
+    const tokens = text.split(/[\s,;]+/).filter((s) => s.length > 0).slice(0, MAX_STEPS);
+    for (const tok of tokens) {
+      const v = Number(tok);
+      if (!Number.isFinite(v))
+        return {error: "Input: \u201c" + tok + "\u201d is not a number; expected numbers " +
+                "separated by spaces or commas, such as 0.5 -1 2."};
+    }
+    return {xs: tokens.map((tok) => [Number(tok)]), tokens: tokens, I: 1, note: ""};
+  }
+
+  // ---- the explorer -----------------------------------------------------------------------
+  function init(attempt) {
+    const started = performance.now();
+    const root = document.getElementById("gr-explorer");
+    if (!root || root.dataset.ready === "true") return;
+    const api = window.gatedRef;
+    const presets = window.gatedRefPresets;
+    if (!api || !presets) {
+      // After instant navigation the theme re-runs the page's scripts in any order: wait.
+      const n = attempt || 0;
+      if (n < 400) setTimeout(() => init(n + 1), 25);
+      return;
+    }
+    const task = presets.task;
+    const st = {
+      cell: "lstm", hidden: task.hiddenSize, weights: "preset", seed: 1, mode: "chars",
+      text: task.example, t: 1, unit: 0, playing: false, overrides: {}, timer: null,
+    };
+    let run = null; // the current simulation: {meta, steps, compare, tokens}
+
+    // controls
+    const cellSelect = el("select", {id: "gr-cell"},
+      api.cellNames.map((n) => el("option", {value: n, text: api.cells[n].meta.title})));
+    const hiddenSelect = el("select", {id: "gr-hidden"},
+      [1, 2, 3, 4, 5, 6, 7, 8].map((h) => el("option", {value: h, text: String(h)})));
+    const weightSelect = el("select", {id: "gr-weights"}, [
+      el("option", {value: "preset", text: "trained preset (bracket depth)"}),
+      el("option", {value: "random", text: "random, from a seed"}),
+      el("option", {value: "identity", text: "identity-like"}),
+    ]);
+    const seedInput = el("input", {id: "gr-seed", type: "number", min: 0, step: 1,
+                                   value: st.seed, inputmode: "numeric"});
+    const modeSelect = el("select", {id: "gr-mode"}, [
+      el("option", {value: "chars", text: "characters"}),
+      el("option", {value: "numbers", text: "numbers"}),
+    ]);
+    const textInput = el("input", {id: "gr-input", type: "text", value: st.text,
+                                   spellcheck: "false", autocomplete: "off"});
+    const field = (text, control, extra) => el("label", {class: "gr-field" + (extra || "")},
+      [el("span", {text: text}), control]);
+    const controls = el("div", {class: "gr-controls"}, [
+      field("Cell", cellSelect), field("Hidden size", hiddenSelect),
+      field("Weights", weightSelect), field("Seed", seedInput),
+      field("Input as", modeSelect), field("Input sequence", textInput, " gr-wide"),
+    ]);
+    const status = el("p", {class: "gr-status", id: "gr-status", "aria-live": "polite"});
+
+    // transport
+    const btn = (id, text, title, keys) => el("button", {type: "button", id: id, class:
+      "md-button gr-button", title: title, "aria-label": title, "aria-keyshortcuts": keys,
+      text: text});
+    const first = btn("gr-first", "|\u25c0", "First step (Home)", "Home");
+    const back = btn("gr-back", "\u25c0", "Step back (Left arrow)", "ArrowLeft");
+    const play = btn("gr-play", "\u25b6 Play", "Play or pause (Space)", "Space");
+    play.setAttribute("aria-pressed", "false");
+    const fwd = btn("gr-forward", "\u25b6", "Step forward (Right arrow)", "ArrowRight");
+    const last = btn("gr-last", "\u25b6|", "Last step (End)", "End");
+    const slider = el("input", {id: "gr-time", type: "range", min: 1, max: 1, value: 1,
+                                "aria-label": "Time step"});
+    const stepText = el("span", {id: "gr-step", class: "gr-step", "aria-live": "polite"});
+    const unitSelect = el("select", {id: "gr-unit"});
+    const transport = el("div", {class: "gr-transport"}, [
+      first, back, play, fwd, last, slider, stepText,
+      field("Unit shown in the equations", unitSelect),
+    ]);
+
+    // panels
+    const diagram = el("figure", {class: "gr-diagram"});
+    const overridesBox = el("fieldset", {class: "gr-overrides"});
+    const eqSlot = el("section", {class: "gr-eqs", "aria-label": "Equations at this step"});
+    const heat = el("figure", {class: "gr-heatmap"});
+    const compare = el("figure", {class: "gr-compare"});
+    root.replaceChildren(
+      el("p", {class: "gr-keys", id: "gr-keys", text: "Keys, with the explorer focused: " +
+        "Space plays or pauses, \u2190 \u2192 step, Home and End jump to the ends."}),
+      controls, status, transport,
+      el("div", {class: "gr-panels"}, [diagram, overridesBox]),
+      eqSlot, heat, compare);
+    const equations = document.getElementById("gr-equations");
+    if (equations) eqSlot.append(el("h3", {text: "Equations, numbers at this step"}), equations);
+
+    // ---- simulation -----------------------------------------------------------------
+    function simulate(name, params, xs, overrides) {
+      const meta = api.cells[name].meta;
+      const H = params.weight_hh[0].length;
+      let state = {};
+      for (const s of meta.states) state[s] = new Array(H).fill(0);
+      const steps = [];
+      for (const x of xs) {
+        const r = api.step(name, x, params, state, overrides);
+        steps.push(r);
+        state = r.state;
+      }
+      return steps;
+    }
+
+    function paramsFor(name, I) {
+      if (st.weights === "preset") return presets.cells[name].params;
+      return makeParams(api.cells[name].meta, st.weights, I, st.hidden, st.seed);
+    }
+
+    function recompute() {
+      const parsed = parseInput(st.mode, st.text, task.alphabet);
+      if (parsed.error) {
+        status.textContent = parsed.error;
+        status.classList.add("gr-error");
+        return false;
+      }
+      status.classList.remove("gr-error");
+      const meta = api.cells[st.cell].meta;
+      const ov = {};
+      for (const [k, v] of Object.entries(st.overrides)) if (v !== null) ov[k] = v;
+      const params = paramsFor(st.cell, parsed.I);
+      const steps = simulate(st.cell, params, parsed.xs, ov);
+      const curves = {};
+      for (const name of ["lstm", "gru"]) {
+        if (api.cells[name])
+          curves[name] = simulate(name, paramsFor(name, parsed.I), parsed.xs, null);
+      }
+      const forced = Object.keys(ov).length > 0;
+      if (forced || !(st.cell in curves)) curves.selected = steps;
+      run = {meta: meta, steps: steps, curves: curves, tokens: parsed.tokens, forced: forced,
+             params: params};
+      const T = steps.length;
+      st.t = Math.min(Math.max(st.t, T ? 1 : 0), T);
+      let note = parsed.note;
+      if (st.weights === "preset") {
+        const p = presets.cells[st.cell];
+        note = (note ? note + " " : "") + "Preset trained on " + task.description +
+          " (alphabet \u201c" + task.alphabet + "\u201d, hidden size " + task.hiddenSize +
+          "); held-out accuracy " + (100 * p.accuracy).toFixed(1) + "%.";
+      }
+      status.textContent = T === 0 ? "Type an input sequence to run the cell." : note;
+      return true;
+    }
+
+    // ---- rendering ------------------------------------------------------------------
+    function layout(meta) {
+      const inputs = ["x", "h_prev"].concat(meta.states.includes("c") ? ["c_prev"] : []);
+      const depth = {};
+      for (const name of inputs) depth[name] = 0;
+      for (const n of meta.nodes) depth[n.name] = 1 + Math.max(...n.deps.map((d) => depth[d]));
+      const cols = [];
+      for (const name of inputs.concat(meta.nodes.map((n) => n.name))) {
+        (cols[depth[name]] = cols[depth[name]] || []).push(name);
+      }
+      const pos = {};
+      cols.forEach((names, c) => names.forEach((name, r) => {
+        pos[name] = {x: 8 + c * 142, y: 8 + r * 70};
+      }));
+      const rows = Math.max(...cols.map((c) => c.length));
+      return {pos: pos, width: cols.length * 142, height: rows * 70 + 6, inputs: inputs};
+    }
+
+    function renderDiagram() {
+      const meta = run.meta;
+      const L = layout(meta);
+      const r = run.steps[st.t - 1];
+      const prev = st.t > 1 ? run.steps[st.t - 2].state : null;
+      const H = run.steps[0].state.h.length;
+      const byName = Object.fromEntries(meta.nodes.map((n) => [n.name, n]));
+      const values = (name) => {
+        if (!r) return null;
+        if (name === "x") return null;
+        if (name === "h_prev" || name === "c_prev") {
+          const s = name[0];
+          return prev ? prev[s] : new Array(H).fill(0);
+        }
+        return r.nodes[name];
+      };
+      const W = 128, BH = 58;
+      const g = svg("svg", {viewBox: "0 0 " + L.width + " " + L.height, role: "img",
+        "aria-label": meta.title + " at step " + st.t + ": gates coloured by their values"});
+      for (const n of meta.nodes) {
+        for (const d of n.deps) {
+          const a = L.pos[d], b = L.pos[n.name];
+          const x1 = a.x + W, y1 = a.y + BH / 2, x2 = b.x, y2 = b.y + BH / 2;
+          const mx = (x1 + x2) / 2;
+          g.append(svg("path", {class: "gr-edge", d: "M" + x1 + "," + y1 + " C" + mx + "," +
+            y1 + " " + mx + "," + y2 + " " + x2 + "," + y2}));
+        }
+      }
+      for (const name of L.inputs.concat(meta.nodes.map((n) => n.name))) {
+        const p = L.pos[name];
+        const node = byName[name];
+        const v = values(name);
+        const range = node ? node.range : name === "h_prev" ? [-1, 1] : null;
+        const forced = node && st.overrides[name] !== undefined && st.overrides[name] !== null;
+        const mean = v ? v.reduce((s, a) => s + a, 0) / v.length : null;
+        const u = mean === null ? 0.5 : normalise(mean, range);
+        const box = svg("g", {class: "gr-node" + (node && node.gate ? " gr-gate" : "") +
+          (forced ? " gr-forced" : ""), "data-node": name,
+          transform: "translate(" + p.x + "," + p.y + ")"});
+        const lit = v !== null && node && node.gate;
+        box.append(svg("rect", {width: W, height: BH, rx: 6, class: "gr-box",
+          style: lit ? "fill:" + colormap(u) : ""}));
+        const fg = lit ? textOn(u) : null;
+        box.append(svg("text", {x: 8, y: 17, class: "gr-node-name",
+          style: fg ? "fill:" + fg : "", text: label(name) + (forced ? " (forced)" : "")}));
+        box.append(svg("text", {x: 8, y: 32, class: "gr-node-desc",
+          style: fg ? "fill:" + fg : "", text: name === "x" && run.tokens[st.t - 1] !== undefined
+            ? "input \u201c" + run.tokens[st.t - 1] + "\u201d"
+            : (NAMES[name] || name) + (mean !== null ? " " + fmt(mean) : "")}));
+        if (v) {
+          const cw = (W - 16) / v.length;
+          v.forEach((a, j) => {
+            const uj = normalise(a, range);
+            box.append(svg("rect", {x: 8 + j * cw, y: 40, width: Math.max(cw - 1, 1),
+              height: 11, class: "gr-unit", style: "fill:" + colormap(uj)}, [
+              svg("title", {text: label(name) + "[" + j + "] = " + fmt(a)})]));
+          });
+        }
+        box.append(svg("title", {text: (NAMES[name] || name) + (mean !== null ?
+          ", mean over units " + fmt(mean) : "")}));
+        g.append(box);
+      }
+      diagram.replaceChildren(g, el("figcaption", {text: "The cell at step " + st.t +
+        ": each box is a node of the equations; a gate is filled with the colour of its " +
+        "mean value (heatmap legend below), the strip shows every unit."}));
+    }
+
+    function renderOverrides() {
+      const meta = run.meta;
+      const gates = meta.nodes.filter((n) => n.gate);
+      const children = [el("legend", {text: "Force a gate"})];
+      if (!gates.length) {
+        children.push(el("p", {text: "This cell has no gates: nothing to force."}));
+      }
+      for (const n of gates) {
+        const cur = st.overrides[n.name];
+        const on = cur !== undefined && cur !== null;
+        const id = "gr-force-" + n.name;
+        const box = el("input", {type: "checkbox", id: id, checked: on, "data-node": n.name});
+        const mid = (n.range[0] + n.range[1]) / 2;
+        const range = el("input", {type: "range", min: n.range[0], max: n.range[1],
+          step: 0.01, value: on ? cur : mid, "data-node": n.name, id: id + "-value",
+          "aria-label": "Forced value of " + label(n.name)});
+        const out = el("output", {for: id + "-value", text: on ? fmt(cur) : "off"});
+        box.addEventListener("change", () => {
+          st.overrides[n.name] = box.checked ? Number(range.value) : null;
+          out.textContent = box.checked ? fmt(Number(range.value)) : "off";
+          update();
+        });
+        range.addEventListener("input", () => {
+          box.checked = true;
+          st.overrides[n.name] = Number(range.value);
+          out.textContent = fmt(Number(range.value));
+          update();
+        });
+        children.push(el("div", {class: "gr-force"}, [
+          box, el("label", {for: id, text: label(n.name) + " " + (NAMES[n.name] || "")}),
+          out, range]));
+      }
+      if (gates.length) {
+        const reset = el("button", {type: "button", class: "md-button gr-button",
+          id: "gr-reset", text: "Release all"});
+        reset.addEventListener("click", () => {
+          st.overrides = {};
+          update({overrides: true});
+          document.getElementById("gr-reset").focus();
+        });
+        children.push(reset);
+      }
+      overridesBox.replaceChildren(...children);
+    }
+
+    function renderEquations() {
+      for (const block of eqSlot.querySelectorAll(".gr-eq-cell")) {
+        block.hidden = block.dataset.cell !== st.cell;
+      }
+      const block = eqSlot.querySelector('.gr-eq-cell[data-cell="' + st.cell + '"]');
+      if (!block) return;
+      const r = run.steps[st.t - 1];
+      const prev = st.t > 1 ? run.steps[st.t - 2].state : null;
+      const j = st.unit;
+      const lookup = (sym) => {
+        if (r.nodes[sym]) return r.nodes[sym][j];
+        if (sym.startsWith("ax_")) return r.ax[sym.slice(3)][j];
+        if (sym.startsWith("ah_")) return r.ah[sym.slice(3)][j];
+        if (sym.endsWith("_prev")) return prev ? prev[sym[0]][j] : 0;
+        return null; // a peephole weight: read from the parameters below
+      };
+      const meta = run.meta;
+      for (const n of meta.nodes) {
+        const slot = block.querySelector('.gr-eq-num[data-node="' + n.name + '"]');
+        if (!slot) continue;
+        if (!r) { slot.textContent = ""; continue; }
+        const parts = [el("span", {class: "gr-lhs", text: label(n.name) + "[" + j + "] = "})];
+        const forced = st.overrides[n.name] !== undefined && st.overrides[n.name] !== null;
+        if (forced) {
+          parts.push(el("strong", {text: fmt(r.nodes[n.name][j])}),
+                     el("span", {text: " (forced; the equation is bypassed)"}));
+        } else {
+          let afterOp = false;
+          for (const piece of n.template) {
+            if (typeof piece === "string") {
+              parts.push(document.createTextNode(piece.replace(/-/g, "\u2212")));
+              afterOp = /[+\-\u00b7(]\s*$/.test(piece);
+              continue;
+            }
+            let v = lookup(piece.sym);
+            if (v === null) {
+              const p = meta.paramSymbols[piece.sym]; // an elementwise weight (a peephole)
+              v = p ? run.params[p.key][p.row][j] : NaN;
+            }
+            const text = v < 0 && afterOp ? "(" + fmt(v) + ")" : fmt(v);
+            parts.push(el("span", {class: "gr-num", title: meta.labels[piece.sym] || piece.sym,
+                                   text: text}));
+            afterOp = false;
+          }
+          parts.push(document.createTextNode(" = "),
+                     el("strong", {text: fmt(r.nodes[n.name][j])}));
+        }
+        slot.replaceChildren(...parts);
+      }
+    }
+
+    function renderHeatmap() {
+      const meta = run.meta;
+      const rowsOf = meta.nodes.filter((n) => !n.inline && n.range);
+      const T = run.steps.length;
+      const H = T ? run.steps[0].state.h.length : 0;
+      const cw = Math.max(6, Math.min(28, Math.floor(600 / Math.max(T, 1))));
+      const ch = Math.max(8, Math.min(16, Math.floor(240 / Math.max(rowsOf.length * H, 1))));
+      const left = 52, top = 22;
+      const width = left + T * cw + 8, height = top + rowsOf.length * (H * ch + 4) + 4;
+      const g = svg("svg", {viewBox: "0 0 " + width + " " + height, role: "img",
+        style: "max-width:" + width * 1.4 + "px",
+        "aria-label": "Heatmap of " + rowsOf.map((n) => n.name).join(", ") +
+          " for every unit over " + T + " steps"});
+      run.tokens.forEach((tok, t) => {
+        const col = svg("text", {x: left + t * cw + cw / 2, y: 14, class: "gr-tick",
+          "text-anchor": "middle", text: st.mode === "chars" ? tok : String(t + 1)});
+        if (st.mode === "numbers" && T > 20 && t % 5 !== 4) return;
+        g.append(col);
+      });
+      let y = top;
+      for (const n of rowsOf) {
+        for (let j = 0; j < H; j++) {
+          g.append(svg("text", {x: left - 6, y: y + ch - 2, class: "gr-tick",
+            "text-anchor": "end", text: label(n.name) + "[" + j + "]"}));
+          for (let t = 0; t < T; t++) {
+            const v = run.steps[t].nodes[n.name][j];
+            const rect = svg("rect", {x: left + t * cw, y: y, width: cw - 1, height: ch - 1,
+              style: "fill:" + colormap(normalise(v, n.range)), "data-t": t + 1}, [
+              svg("title", {text: label(n.name) + "[" + j + "] at t = " + (t + 1) + ": " +
+                fmt(v)})]);
+            g.append(rect);
+          }
+          y += ch;
+        }
+        y += 4;
+      }
+      if (T) {
+        g.append(svg("rect", {class: "gr-now", x: left + (st.t - 1) * cw - 1, y: top - 2,
+                              width: cw + 1, height: y - top}));
+      }
+      g.addEventListener("click", (e) => {
+        const t = e.target.getAttribute && e.target.getAttribute("data-t");
+        if (t) { st.t = Number(t); stop(); render(); }
+      });
+      const stops = VIRIDIS.map((c, k) => c + " " +
+        (k / (VIRIDIS.length - 1) * 100).toFixed(1) + "%").join(", ");
+      const legend = el("div", {class: "gr-legend"}, [
+        el("span", {text: "low"}),
+        el("span", {class: "gr-ramp", style: "background:linear-gradient(to right, " + stops +
+                    ")", role: "img", "aria-label": "colour scale from low to high"}),
+        el("span", {text: "high"}),
+        el("span", {class: "gr-legend-note", text: "\u03c3 gates 0 \u2192 1; tanh " +
+                    "candidates and h \u22121 \u2192 1; outlined column: the current step"}),
+      ]);
+      heat.replaceChildren(el("figcaption", {text: "Gate activations over time (every unit)"}),
+                           legend, g);
+    }
+
+    function renderCompare() {
+      const T = run.steps.length;
+      const W = 640, Hh = 200, left = 36, right = 10, top = 10, bottom = 24;
+      const x = (t) => left + (T > 1 ? (t - 1) / (T - 1) : 0.5) * (W - left - right);
+      const y = (v) => top + (1 - (v + 1) / 2) * (Hh - top - bottom);
+      const g = svg("svg", {viewBox: "0 0 " + W + " " + Hh, role: "img",
+        "aria-label": "Mean hidden state over time, LSTM and GRU"});
+      for (const v of [-1, 0, 1]) {
+        g.append(svg("line", {x1: left, x2: W - right, y1: y(v), y2: y(v), class: "gr-grid"}));
+        g.append(svg("text", {x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "gr-tick",
+                              text: fmt(v).replace(".000", "")}));
+      }
+      g.append(svg("text", {x: W - right, y: Hh - 6, "text-anchor": "end", class: "gr-tick",
+                            text: "t = 1 \u2026 " + T}));
+      const legend = el("div", {class: "gr-legend"});
+      const series = [["lstm", "LSTM"], ["gru", "GRU"],
+        ["selected", api.cells[st.cell].meta.title + (run.forced ? ", forced" : "")]];
+      for (const [key, name] of series) {
+        const steps = run.curves[key];
+        if (!steps) continue;
+        const pts = steps.map((s, t) => {
+          const h = s.state.h;
+          return x(t + 1).toFixed(1) + "," + y(h.reduce((a, b) => a + b, 0) / h.length)
+            .toFixed(1);
+        });
+        g.append(svg("polyline", {points: pts.join(" "), class: "gr-line gr-line-" + key,
+          style: "stroke:" + COLORS[key]}));
+        legend.append(el("span", {class: "gr-key gr-key-" + key, style: "--gr-c:" +
+                                  COLORS[key], text: name}));
+      }
+      if (T) g.append(svg("line", {x1: x(st.t), x2: x(st.t), y1: top, y2: Hh - bottom,
+                                   class: "gr-cursor"}));
+      compare.replaceChildren(el("figcaption", {text: "LSTM vs GRU on the same input: " +
+        "hidden state h, mean over units"}), legend, g);
+    }
+
+    function render() {
+      const T = run.steps.length;
+      slider.max = String(Math.max(T, 1));
+      slider.value = String(Math.max(st.t, 1));
+      slider.disabled = T === 0;
+      stepText.textContent = "Current step: " + st.t + " / " + T;
+      play.textContent = st.playing ? "\u23f8 Pause" : "\u25b6 Play";
+      play.setAttribute("aria-pressed", String(st.playing));
+      if (T === 0) {
+        diagram.replaceChildren(), heat.replaceChildren(), compare.replaceChildren();
+        return;
+      }
+      renderDiagram();
+      renderEquations();
+      renderHeatmap();
+      renderCompare();
+    }
+
+    function syncControls() {
+      cellSelect.value = st.cell;
+      weightSelect.value = st.weights;
+      modeSelect.value = st.mode;
+      weightSelect.querySelector('option[value="preset"]').disabled = st.mode !== "chars";
+      hiddenSelect.disabled = st.weights === "preset";
+      if (st.weights === "preset") st.hidden = task.hiddenSize;
+      hiddenSelect.value = String(st.hidden);
+      seedInput.disabled = st.weights !== "random";
+      unitSelect.replaceChildren(...Array.from({length: st.hidden}, (_, j) =>
+        el("option", {value: j, text: "unit " + j})));
+      st.unit = Math.min(st.unit, st.hidden - 1);
+      unitSelect.value = String(st.unit);
+    }
+
+    function update(opts) {
+      syncControls();
+      if (!recompute()) return;
+      if (opts && opts.overrides) renderOverrides();
+      render();
+    }
+
+    // ---- animation ----------------------------------------------------------------
+    function stop() {
+      st.playing = false;
+      if (st.timer !== null) clearInterval(st.timer);
+      st.timer = null;
+    }
+
+    function togglePlay() {
+      if (st.playing) { stop(); render(); return; }
+      const T = run ? run.steps.length : 0;
+      if (T === 0) return;
+      if (st.t >= T) st.t = 1;
+      st.playing = true;
+      st.timer = setInterval(() => {
+        if (!root.isConnected) { stop(); return; } // the reader navigated away
+        if (st.t >= run.steps.length) { stop(); render(); return; }
+        st.t += 1;
+        render();
+      }, TICK_MS);
+      render();
+    }
+
+    function go(t) {
+      stop();
+      const T = run ? run.steps.length : 0;
+      st.t = Math.min(Math.max(t, T ? 1 : 0), T);
+      render();
+    }
+
+    // ---- events -------------------------------------------------------------------
+    cellSelect.addEventListener("change", () => { st.cell = cellSelect.value;
+                                                  st.overrides = {};
+                                                  update({overrides: true}); });
+    hiddenSelect.addEventListener("change", () => { st.hidden = Number(hiddenSelect.value);
+                                                    update(); });
+    weightSelect.addEventListener("change", () => { st.weights = weightSelect.value; update(); });
+    seedInput.addEventListener("input", () => {
+      const v = Number(seedInput.value);
+      if (!Number.isInteger(v) || v < 0) {
+        status.textContent = "Seed: got \u201c" + seedInput.value + "\u201d, expected a " +
+          "whole number 0 or more.";
+        status.classList.add("gr-error");
+        return;
+      }
+      st.seed = v;
+      update();
+    });
+    modeSelect.addEventListener("change", () => {
+      st.mode = modeSelect.value;
+      if (st.mode === "numbers") {
+        if (st.weights === "preset") st.weights = "random";
+        if (!/^[\s\d.,;eE+-]*$/.test(st.text) || !st.text.trim()) st.text = "1 0.5 0 -0.5 -1 0 1";
+      } else if (/^[\s\d.,;eE+-]*$/.test(st.text)) {
+        st.text = task.example;
+      }
+      textInput.value = st.text;
+      update();
+    });
+    textInput.addEventListener("input", () => { st.text = textInput.value; update(); });
+    unitSelect.addEventListener("change", () => { st.unit = Number(unitSelect.value); render(); });
+    first.addEventListener("click", () => go(1));
+    back.addEventListener("click", () => go(st.t - 1));
+    fwd.addEventListener("click", () => go(st.t + 1));
+    last.addEventListener("click", () => go(run ? run.steps.length : 0));
+    play.addEventListener("click", togglePlay);
+    slider.addEventListener("input", () => go(Number(slider.value)));
+    root.addEventListener("keydown", (e) => {
+      const target = e.target;
+      if (target.matches("input, select, textarea, output")) return;
+      const isButton = target.matches("button");
+      if (e.key === " " || e.key === "Spacebar") {
+        if (isButton) return; // the button's own click
+        e.preventDefault();
+        togglePlay();
+      } else if (e.key === "ArrowRight") {
+        e.preventDefault();
+        go(st.t + 1);
+      } else if (e.key === "ArrowLeft") {
+        e.preventDefault();
+        go(st.t - 1);
+      } else if (e.key === "Home") {
+        e.preventDefault();
+        go(1);
+      } else if (e.key === "End") {
+        e.preventDefault();
+        go(run ? run.steps.length : 0);
+      }
+    });
+
+    update({overrides: true});
+    root.dataset.ready = "true";
+    root.dataset.readyMs = performance.now().toFixed(1); // since navigation start
+    root.dataset.initMs = (performance.now() - started).toFixed(1);
+  }
+
+  // ---- start: on this page's load, and on every instant navigation --------------------
+  function boot() {
+    if (window.__gatedRefExplorerBooted) return; // document$ calls init() for this page
+    if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
+      window.__gatedRefExplorerBooted = true;
+      window.document$.subscribe(() => init(0));
+    } else {
+      init(); // without Material's observable (the page opened outside the theme)
+    }
+  }
+  init(0); // at once when the page's own scripts are here: before the theme's and MathJax's
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();

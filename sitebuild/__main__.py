@@ -1,0 +1,46 @@
+"""Command line: ``python -m sitebuild diagrams [NAME ...] [--force]`` and ``... mathjax``.
+
+The Makefile's entry points; ``mkdocs build`` runs the same steps from its hook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from sitebuild import runner, vendor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen step; returns the process exit status."""
+    parser = argparse.ArgumentParser(prog="python -m sitebuild", description=__doc__)
+    sub = parser.add_subparsers(dest="step", required=True)
+    diagrams = sub.add_parser("diagrams", help="render out-of-date diagrams/*.py")
+    diagrams.add_argument("names", nargs="*", help="only these scripts (file stems)")
+    diagrams.add_argument("--force", action="store_true", help="ignore fingerprints")
+    diagrams.add_argument("--jobs", type=int, default=None, help="parallel scripts (cores)")
+    sub.add_parser("mathjax", help="install the site's own MathJax into docs/generated")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    start = time.perf_counter()
+    try:
+        if args.step == "diagrams":
+            layout = runner.Layout.for_repo(ROOT)
+            report = runner.run(layout, only=args.names or None, force=args.force, jobs=args.jobs)
+            print(f"{report.summary()} in {time.perf_counter() - start:.1f} s")
+        else:
+            dest = ROOT / "docs" / "generated" / "_vendor" / "mathjax"
+            vendor.install_mathjax(ROOT / ".cache" / "npm", dest)
+    except (runner.DiagramError, vendor.VendorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

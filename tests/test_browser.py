@@ -1,0 +1,227 @@
+"""The built site in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Every page, in the light and in the dark scheme: no request leaves 127.0.0.1, no console
+error, no broken image, every math block typeset. A screenshot of each lands in
+``screenshots/`` (git-ignored). Then instant navigation: math typesets on the new page.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCHEMES = {"light": "default", "dark": "slate"}
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Chromium: `make browser` installs Debian's"
+)
+
+
+def site_pages(site: Path) -> list[str]:
+    """Paths of every page in the built sitemap, relative to the site root."""
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    base = locs[0]  # the home page: the site_url
+    return [loc[len(base) :] for loc in locs]
+
+
+def _handler(directory: Path, site_url_holder: dict):
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+        def do_GET(self) -> None:
+            # Instant navigation only follows links listed in sitemap.xml; list them here.
+            if self.path.split("?")[0] == "/sitemap.xml":
+                text = (directory / "sitemap.xml").read_text(encoding="utf-8")
+                locs = re.findall(r"<loc>([^<]+)</loc>", text)
+                local = f"http://{self.headers['Host']}/"
+                body = text.replace(locs[0], local).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+    return functools.partial(Handler, directory=str(directory))
+
+
+@pytest.fixture(scope="module")
+def server(built_site: Path) -> Iterator[str]:
+    """The built site over HTTP on 127.0.0.1, at the root path."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(built_site, {}))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    """One headless Chromium for the module."""
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """Everything a page did that a test can object to."""
+
+    def __init__(self, page, origin: str) -> None:  # noqa: ANN001
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        host = urlsplit(origin).netloc
+
+        def route(route) -> None:  # noqa: ANN001
+            url = route.request.url
+            if url.startswith(("data:", "blob:")) or urlsplit(url).netloc == host:
+                route.continue_()
+            else:
+                self.external.append(url)
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.failed.append(f"{r.url}: HTTP {r.status}"),
+        )
+
+
+# Runs in the page: math and images that did not render.
+_PAGE_PROBLEMS = """async () => {
+  const problems = [];
+  for (const el of document.querySelectorAll(".arithmatex")) {
+    if (!el.querySelector("mjx-container"))
+      problems.push("math not typeset: " + el.textContent.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("mjx-merror, mjx-container [data-mjx-error]"))
+    problems.push("math error: " + (el.getAttribute("data-mjx-error") || el.textContent));
+  const skip = "pre, code, script, style, mjx-container, textarea, .clipboard-copy-txt";
+  const content = document.querySelector(".md-content");
+  const walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+  const raw = /\\\\\\(|\\\\\\[|\\$\\$|\\\\begin\\{|\\$[^$\\s][^$]*\\$/;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest(skip)) continue;
+    if (raw.test(node.textContent))
+      problems.push("raw TeX left on the page: " + node.textContent.trim().slice(0, 80));
+  }
+  const settled = (img) => img.complete ? null : new Promise((done) => {
+    img.addEventListener("load", done, {once: true});
+    img.addEventListener("error", done, {once: true});
+  });
+  const timeout = new Promise((done) => setTimeout(done, 10000));
+  await Promise.race([Promise.all(Array.from(document.images, settled)), timeout]);
+  for (const img of document.images) {
+    if (img.naturalWidth === 0)
+      problems.push("broken image: " + img.getAttribute("src"));
+  }
+  return {problems, math: document.querySelectorAll("mjx-container").length,
+          scheme: document.body.getAttribute("data-md-color-scheme")};
+}"""
+
+
+def wait_for_math(page) -> None:  # noqa: ANN001
+    """Wait until mathjax.js has typeset the page now shown (it marks <body> when done)."""
+    page.wait_for_function(
+        "() => document.body.getAttribute('data-math-typeset') === location.pathname",
+        timeout=20_000,
+    )
+
+
+@pytest.fixture(scope="module", params=sorted(SCHEMES))
+def scheme_page(request, browser, server):  # noqa: ANN001
+    """A browser tab emulating the system's light or dark preference."""
+    context = browser.new_context(
+        color_scheme=request.param, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    watch = Watch(page, server)
+    yield request.param, page, watch
+    context.close()
+
+
+def test_site_has_pages(built_site: Path) -> None:
+    """The sitemap lists every page of the nav (the browser tests visit these)."""
+    pages = site_pages(built_site)
+    assert "" in pages and "notebooks/kernel/" in pages and "api/" in pages
+    assert len(pages) >= 13
+
+
+def check_page(page, watch: Watch, url: str, scheme: str, shot: Path) -> list[str]:  # noqa: ANN001
+    """Load ``url``; everything wrong with it, as sentences. Saves a full-page screenshot."""
+    watch.external.clear(), watch.errors.clear(), watch.failed.clear()
+    page.goto(url, wait_until="load")
+    try:
+        wait_for_math(page)
+    except sync_api.TimeoutError:
+        return ["MathJax did not finish typesetting within 20 s"]
+    page.wait_for_load_state("networkidle")
+    result = page.evaluate(_PAGE_PROBLEMS)
+    page.screenshot(path=str(shot), full_page=True)
+    problems = list(result["problems"])
+    problems += [f"request left 127.0.0.1: {u}" for u in watch.external]
+    problems += [f"console error: {e}" for e in watch.errors]
+    problems += [f"failed request: {f}" for f in watch.failed]
+    if result["scheme"] != SCHEMES[scheme]:
+        problems.append(f"palette {result['scheme']!r} does not follow the system ({scheme})")
+    return problems
+
+
+def test_every_page(scheme_page, server: str, built_site: Path) -> None:  # noqa: ANN001
+    """Every page in one scheme: offline, error-free, images loaded, all math typeset."""
+    scheme, page, watch = scheme_page
+    SHOTS.mkdir(exist_ok=True)
+    report = {}
+    for path in site_pages(built_site):
+        name = (path.strip("/").replace("/", "-") or "index") + f"-{scheme}.png"
+        problems = check_page(page, watch, server + path, scheme, SHOTS / name)
+        if problems:
+            report[path or "/"] = problems
+    listing = "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in report.items())
+    assert report == {}, f"{len(report)} page(s) with problems ({scheme}):\n{listing}"
+
+
+@pytest.mark.parametrize("target", ["cells/lstm/", "notebooks/kernel/", "derivations/"])
+def test_instant_navigation_typesets(target: str, scheme_page, server: str) -> None:  # noqa: ANN001
+    """A click follows instant navigation (no reload), and the new page's math is typeset."""
+    scheme, page, watch = scheme_page
+    watch.external.clear(), watch.errors.clear(), watch.failed.clear()
+    page.goto(server, wait_until="load")
+    wait_for_math(page)
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.locator(f'.md-nav a[href$="{target}"]').first.click()
+    page.wait_for_url(server + target)
+    wait_for_math(page)
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    result = page.evaluate(_PAGE_PROBLEMS)
+    assert result["math"] > 0, f"{target}: no math on the page"
+    assert result["problems"] == [], f"{target} after instant navigation ({scheme})"
+    assert watch.external == [] and watch.errors == [] and watch.failed == []

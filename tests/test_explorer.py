@@ -1,0 +1,573 @@
+"""The cell explorer: generated JavaScript against the NumPy kernels, then the page in Chromium.
+
+Part 1 runs ``gated_ref.javascript``'s bundle in Node: ``forward`` agrees with every NumPy
+kernel to 1e-12 (float64 both), ``step``'s overrides agree with an independent oracle
+(``sympy.lambdify`` of each node, evaluated in order), bad input names the argument, and a
+deliberately broken printer is caught (so the comparison can fail).
+
+Part 2 serves the built ``site/`` on 127.0.0.1 and opens ``explorer/`` in headless Chromium:
+the page's ``window.gatedRef.forward`` agrees with NumPy, no request leaves 127.0.0.1, no
+console error, the keyboard drives it, forcing gates changes the state downstream, it works
+after instant navigation, its own JavaScript is under 100 KB and it is interactive within 1 s.
+Screenshots in the light and dark schemes land in ``screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import gated_ref as gr
+from gated_ref import javascript
+from gated_ref.derive import Assign, forward_schedule
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "screenshots"
+NODE = shutil.which("node") or "node"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOL = 1e-12
+EXPLORER_JS = (
+    "generated/explorer/explorer-cells.js",
+    "generated/explorer/presets.js",
+    "javascripts/explorer.js",
+)
+
+
+def rel_err(got: object, want: np.ndarray) -> float:
+    """max |got - want| / max |want|: one number per array, robust to entries near zero."""
+    got = np.asarray(got, dtype=np.float64)
+    assert got.shape == want.shape, f"shape {got.shape}, expected {want.shape}"
+    return float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-300))
+
+
+def random_case(name: str, seed: int) -> dict:
+    """Random weights (scaled so the gates saturate sometimes), inputs and a non-zero state."""
+    rng = np.random.default_rng(seed)
+    kernel = gr.lower(gr.cell(name))
+    steps, batch, n_in, hidden = 7, 3, 5, 4
+    params = {k: 2.5 * v for k, v in kernel.init_params(n_in, hidden, rng=rng).items()}
+    x = rng.normal(size=(steps, batch, n_in))
+    state = {s: rng.uniform(-1, 1, size=(batch, hidden)) for s in kernel.spec.states}
+    y, final, _ = kernel.forward(x, params, state)
+    return {
+        "cell": name,
+        "x": x,
+        "params": params,
+        "state": state,
+        "y": y,
+        "final": final,
+    }
+
+
+def as_json(case: dict) -> dict:
+    """The forward call's arguments as plain nested lists (exact: JSON keeps float64)."""
+    return {
+        "cell": case["cell"],
+        "x": case["x"].tolist(),
+        "params": {k: v.tolist() for k, v in case["params"].items()},
+        "state": {k: v.tolist() for k, v in case["state"].items()},
+    }
+
+
+def check_forward(case: dict, out: dict) -> None:
+    assert sorted(out) == sorted(["y", *case["final"]]), case["cell"]
+    err = rel_err(out["y"], case["y"])
+    assert err <= TOL, f"{case['cell']}: y rel err {err:.2e}"
+    for s, want in case["final"].items():
+        err = rel_err(out[s], want)
+        assert err <= TOL, f"{case['cell']}: final {s} rel err {err:.2e}"
+
+
+# ---- part 1: the generated JavaScript in Node ----------------------------------------------
+
+_RUNNER = r"""
+const api = require(process.argv[1]);
+const calls = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const out = calls.map(([fn, args]) => {
+  try { return {ok: api[fn](...args)}; } catch (e) { return {error: String(e.message)}; }
+});
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def run_node(bundle: str, calls: list[tuple[str, list]], tmp_path: Path) -> list[dict]:
+    """Call ``api[fn](*args)`` in Node for each (fn, args); results or error messages."""
+    path = tmp_path / "bundle.js"
+    path.write_text(bundle, encoding="utf-8")
+    proc = subprocess.run(
+        [NODE, "-e", _RUNNER, str(path)],
+        input=json.dumps(calls),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def bundle() -> str:
+    return javascript.javascript_bundle(gr.CELL_NAMES)
+
+
+@pytest.mark.parametrize("use_cse", [True, False], ids=["cse", "no-cse"])
+def test_node_forward_matches_numpy(use_cse: bool, tmp_path: Path) -> None:
+    """Every cell, random weights, inputs and initial state: agreement to 1e-12."""
+    text = javascript.javascript_bundle(gr.CELL_NAMES, use_cse=use_cse)
+    cases = [random_case(name, seed) for seed, name in enumerate(gr.CELL_NAMES)]
+    calls = [("forward", list(as_json(c).values())) for c in cases]
+    for case, result in zip(cases, run_node(text, calls, tmp_path), strict=True):
+        assert "ok" in result, result
+        check_forward(case, result["ok"])
+
+
+def oracle_step(
+    name: str, x: np.ndarray, params: dict, state: dict, overrides: dict
+) -> dict[str, np.ndarray]:
+    """One step from the spec with sympy.lambdify, node by node, overrides applied in order."""
+    spec = gr.cell(name)
+    H = params["weight_hh"].shape[1]
+    env: dict[sp.Symbol, np.ndarray] = {spec.prev[s]: state[s] for s in spec.states}
+    for k, g in enumerate(spec.gates):
+        rows = slice(k * H, (k + 1) * H)
+        env[spec.input_affine[g]] = params["weight_ih"][rows] @ x + params["bias_ih"][rows]
+    for p in spec.elementwise_params:
+        env[p.symbol] = params[p.key][p.row]
+    modules = [{"sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a))}, "numpy"]
+    values = {}
+    for st in forward_schedule(spec):
+        if isinstance(st, Assign):
+            syms = sorted(st.expr.free_symbols, key=lambda s: s.name)
+            f = sp.lambdify(syms, st.expr, modules=modules)
+            value = np.broadcast_to(f(*(env[s] for s in syms)), (H,)).astype(float)
+            if overrides.get(st.target.name) is not None:
+                value = np.broadcast_to(np.asarray(overrides[st.target.name], float), (H,))
+            env[st.target] = value
+            values[st.target.name] = value
+        else:
+            for g in st.group.gates:
+                k = spec.gates.index(g)
+                rows = slice(k * H, (k + 1) * H)
+                src = env[st.group.source]
+                env[spec.hidden_affine[g]] = (
+                    params["weight_hh"][rows] @ src + params["bias_hh"][rows]
+                )
+    return values
+
+
+def test_node_step_overrides_match_oracle(bundle: str, tmp_path: Path) -> None:
+    """Forcing nodes (a scalar or one value per unit) changes every node downstream as it should."""
+    rng = np.random.default_rng(7)
+    calls, expected = [], []
+    for name in gr.CELL_NAMES:
+        spec = gr.cell(name)
+        kernel = gr.lower(spec)
+        H, n_in = 3, 4
+        params = kernel.init_params(n_in, H, rng=rng)
+        x = rng.normal(size=n_in)
+        state = {s: rng.uniform(-1, 1, H) for s in spec.states}
+        gates = [n.symbol.name for n in spec.nodes if n.symbol not in spec.out.values()]
+        forced = {g: float(rng.uniform(0, 1)) for g in gates[:1]}
+        forced |= {g: rng.uniform(-1, 1, H).tolist() for g in gates[1:2]}
+        for overrides in ({}, forced, {spec.out["h"].name: 0.25}):
+            calls.append(
+                (
+                    "step",
+                    [
+                        name,
+                        x.tolist(),
+                        {k: v.tolist() for k, v in params.items()},
+                        {k: v.tolist() for k, v in state.items()},
+                        overrides,
+                    ],
+                )
+            )
+            expected.append(oracle_step(name, x, params, state, overrides))
+    for (_, args), want, got in zip(
+        calls, expected, run_node(bundle, calls, tmp_path), strict=True
+    ):
+        assert "ok" in got, got
+        for node, value in want.items():
+            err = rel_err(got["ok"]["nodes"][node], value)
+            assert err <= TOL, f"{args[0]} {node} with overrides {args[4]}: rel err {err:.2e}"
+
+
+def test_node_forcing_gates_means_what_the_page_says(bundle: str, tmp_path: Path) -> None:
+    """LSTM f=1, i=0 keeps c exactly; GRU z=1 keeps h, z=0 shows only the candidate n."""
+    rng = np.random.default_rng(3)
+    args = {}
+    for name in ("lstm", "gru"):
+        params = gr.lower(gr.cell(name)).init_params(2, 3, rng=rng)
+        state = {s: rng.uniform(-1, 1, 3).tolist() for s in gr.cell(name).states}
+        args[name] = [[0.3, -0.7], {k: v.tolist() for k, v in params.items()}, state]
+    calls = [
+        ("step", ["lstm", *args["lstm"], {"f": 1, "i": 0}]),
+        ("step", ["gru", *args["gru"], {"z": 1}]),
+        ("step", ["gru", *args["gru"], {"z": 0}]),
+    ]
+    lstm, keep, fresh = (r["ok"] for r in run_node(bundle, calls, tmp_path))
+    assert lstm["state"]["c"] == args["lstm"][2]["c"]
+    assert keep["state"]["h"] == args["gru"][2]["h"]
+    assert fresh["state"]["h"] == fresh["nodes"]["n"]
+
+
+def test_node_bad_input_names_the_argument(bundle: str, tmp_path: Path) -> None:
+    params = {k: v.tolist() for k, v in gr.lower(gr.cell("lstm")).init_params(2, 3).items()}
+    bad_w = dict(params, weight_ih=[[0.0, 0.0]] * 11)
+    calls = [
+        ("forward", ["lstmm", [[[0.0, 0.0]]], params, None]),
+        ("forward", ["lstm", [[[0.0, 0.0]]], bad_w, None]),
+        ("forward", ["lstm", [0.0, 0.0], params, None]),
+        ("forward", ["lstm", [[[0.0, 0.0]]], params, {"h": [[0, 0, 0]]}]),
+        ("step", ["lstm", [0.0, 0.0], params, None, {"q": 1}]),
+        ("step", ["lstm", [0.0, None], params, None, None]),
+    ]
+    results = run_node(bundle, calls, tmp_path)
+    messages = [r.get("error", "") for r in results]
+    assert "cellName" in messages[0] and "lstm" in messages[0]
+    assert "params.weight_ih" in messages[1] and "(12, 2)" in messages[1]
+    assert messages[2].startswith("gatedRef: x:") and "(T, B, I)" in messages[2]
+    assert 'missing "c"' in messages[3]
+    assert "unknown node" in messages[4] and '"q"' in messages[4]
+    assert "x[1]" in messages[5] and "finite" in messages[5]
+
+
+def test_broken_printer_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison can fail: a sigmoid printed as tanh(a/2) alone is far off."""
+
+    def wrong(self, expr):  # noqa: ANN001, ANN202
+        return f"(0.5 * Math.tanh(0.5 * {self._print(expr.args[0])}))"
+
+    monkeypatch.setattr(javascript.StepPrinter, "_print_sigmoid", wrong)
+    case = random_case("gru", 0)
+    text = javascript.javascript_bundle(["gru"])
+    (result,) = run_node(text, [("forward", list(as_json(case).values()))], tmp_path)
+    assert rel_err(result["ok"]["y"], case["y"]) > 1e-3
+
+
+def test_bundle_banner_and_determinism(bundle: str) -> None:
+    assert bundle == javascript.javascript_bundle(gr.CELL_NAMES)
+    head = bundle.splitlines()[:5]
+    assert "do not edit" in head[0]
+    assert f"sympy {sp.__version__}" in head[1]
+    assert re.fullmatch(r"// input hash: [0-9a-f]{16}", head[2])
+    assert javascript.bundle_hash(["lstm"]) != javascript.bundle_hash(["gru"])
+
+
+def test_bundle_bad_names() -> None:
+    with pytest.raises(KeyError, match="names: got 'lstmm'"):
+        javascript.javascript_bundle(["lstmm"])
+    with pytest.raises(ValueError, match="names: got the string"):
+        javascript.javascript_bundle("lstm")
+    with pytest.raises(ValueError, match="empty"):
+        javascript.javascript_bundle([])
+
+
+def test_cse_temporaries_precede_their_users() -> None:
+    """A shared subexpression that reads a node lands after that node and its override."""
+    a, b, u = sp.symbols("a b u")
+    printer = javascript.StepPrinter({"a": "v_a", "b": "v_b", "u": "u"})
+    lines = javascript._block(
+        [(a, sp.tanh(u) + 1), (b, sp.exp(a * u) + sp.sin(a * u))], printer, True, "t"
+    )
+    text = "\n".join(lines)
+    assert "const _t0 = v_a[j]*u[j];" in text
+    assert text.index("if (o_a !== null)") < text.index("const _t0")
+
+
+def test_value_ranges() -> None:
+    lstm, gru, cifg = gr.cell("lstm"), gr.cell("gru"), gr.cell("lstm_cifg")
+    assert javascript.value_range(lstm, "f") == (0.0, 1.0)
+    assert javascript.value_range(lstm, "g") == (-1.0, 1.0)
+    assert javascript.value_range(lstm, "c") is None
+    assert javascript.value_range(lstm, "h") == (-1.0, 1.0)
+    assert javascript.value_range(gru, "h") == (-1.0, 1.0)
+    assert javascript.value_range(cifg, "i") == (0.0, 1.0)
+    with pytest.raises(KeyError, match="node: got 'q'"):
+        javascript.value_range(lstm, "q")
+
+
+# ---- part 2: the page in headless Chromium -------------------------------------------------
+
+
+def _handler(directory: Path):
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+        def do_GET(self) -> None:
+            # Material's instant navigation follows links listed in sitemap.xml: list them here.
+            if self.path.split("?")[0] == "/sitemap.xml":
+                text = (directory / "sitemap.xml").read_text(encoding="utf-8")
+                base = re.findall(r"<loc>([^<]+)</loc>", text)[0]
+                body = text.replace(base, f"http://{self.headers['Host']}/").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+    return functools.partial(Handler, directory=str(directory))
+
+
+@pytest.fixture(scope="module")
+def site(built_site: Path) -> Iterator[tuple[Path, str]]:
+    """The built site over HTTP on 127.0.0.1."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make browser` installs Debian's")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(built_site))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield built_site, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser(site: tuple[Path, str]) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A fresh browser tab that records requests off 127.0.0.1 and console errors."""
+
+    def __init__(self, browser, origin: str, scheme: str = "light") -> None:  # noqa: ANN001
+        self.context = browser.new_context(
+            color_scheme=scheme, viewport={"width": 1280, "height": 900}
+        )
+        self.page = self.context.new_page()
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        host = urlsplit(origin).netloc
+
+        def route(r) -> None:  # noqa: ANN001
+            url = r.request.url
+            if url.startswith(("data:", "blob:")) or urlsplit(url).netloc == host:
+                r.continue_()
+            else:
+                self.external.append(url)
+                r.abort()
+
+        self.page.route("**/*", route)
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+
+    def open_explorer(self, origin: str) -> None:
+        self.page.goto(origin + "explorer/", wait_until="load")
+        self.page.wait_for_selector("#gr-explorer[data-ready='true']", timeout=10_000)
+
+    def step_text(self) -> str:
+        return self.page.locator("#gr-step").inner_text()
+
+    def close(self) -> None:
+        assert self.external == [], "requests left 127.0.0.1"
+        assert self.errors == [], "console errors"
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser, site) -> Iterator[Tab]:  # noqa: ANN001
+    t = Tab(browser, site[1])
+    yield t
+    t.close()
+
+
+def test_browser_forward_matches_numpy(tab: Tab, site: tuple[Path, str]) -> None:
+    """``window.gatedRef.forward`` on the published page, every cell, to 1e-12."""
+    tab.open_explorer(site[1])
+    cases = [random_case(name, 100 + k) for k, name in enumerate(gr.CELL_NAMES)]
+    results = tab.page.evaluate(
+        "cases => cases.map(c => window.gatedRef.forward(c.cell, c.x, c.params, c.state))",
+        [as_json(c) for c in cases],
+    )
+    assert tab.page.evaluate("window.gatedRef.cellNames") == list(gr.CELL_NAMES)
+    for case, out in zip(cases, results, strict=True):
+        check_forward(case, out)
+
+
+def test_page_offline_small_fast(tab: Tab, site: tuple[Path, str]) -> None:
+    """Offline, no errors, own JavaScript under 100 KB, interactive within 1 s of navigation."""
+    root, origin = site
+    sizes = {path: (root / path).stat().st_size for path in EXPLORER_JS}
+    total = sum(sizes.values())
+    print(f"explorer JavaScript: {sizes}, total {total / 1024:.1f} KiB")
+    assert total < 100 * 1024, sizes
+    tab.open_explorer(origin)
+    timing = tab.page.evaluate(
+        "() => { const d = document.getElementById('gr-explorer').dataset;"
+        " return {ready: Number(d.readyMs), init: Number(d.initMs)}; }"
+    )
+    print(f"explorer interactive at {timing['ready']:.0f} ms, init {timing['init']:.0f} ms")
+    assert timing["ready"] < 1000, timing
+    loaded = tab.page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('explorer'))"
+    )
+    assert {urlsplit(u).path.lstrip("/") for u in loaded} >= set(EXPLORER_JS)
+    options = tab.page.locator("#gr-cell option").evaluate_all("os => os.map(o => o.value)")
+    assert options == list(gr.CELL_NAMES)
+
+
+def test_keyboard_controls(tab: Tab, site: tuple[Path, str]) -> None:
+    """Space plays and pauses, arrows step, Home and End jump; "Current step: t / T"."""
+    tab.open_explorer(site[1])
+    page = tab.page
+    T = len(page.locator("#gr-input").input_value())
+    page.focus("#gr-explorer")
+    page.keyboard.press("End")
+    assert tab.step_text() == f"Current step: {T} / {T}"
+    page.keyboard.press("Home")
+    assert tab.step_text() == f"Current step: 1 / {T}"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert tab.step_text() == f"Current step: 3 / {T}"
+    page.keyboard.press("ArrowLeft")
+    assert tab.step_text() == f"Current step: 2 / {T}"
+    page.keyboard.press("Space")
+    assert page.get_attribute("#gr-play", "aria-pressed") == "true"
+    page.wait_for_function(
+        f"() => document.getElementById('gr-step').textContent !== 'Current step: 2 / {T}'"
+    )
+    page.keyboard.press("Space")
+    assert page.get_attribute("#gr-play", "aria-pressed") == "false"
+    paused = tab.step_text()
+    page.wait_for_timeout(800)
+    assert tab.step_text() == paused
+    # the buttons themselves: Enter presses them
+    page.keyboard.press("Home")
+    page.focus("#gr-forward")
+    page.keyboard.press("Enter")
+    assert tab.step_text() == f"Current step: 2 / {T}"
+
+
+def test_forcing_gates_downstream(tab: Tab, site: tuple[Path, str]) -> None:
+    """Sliders, by keyboard: LSTM with f forced to 1 and i to 0 keeps c at its start, 0."""
+    tab.open_explorer(site[1])
+    page = tab.page
+    page.select_option("#gr-cell", "lstm")
+    page.focus("#gr-force-f-value")
+    page.keyboard.press("End")  # f = 1
+    page.focus("#gr-force-i-value")
+    page.keyboard.press("Home")  # i = 0
+    assert page.is_checked("#gr-force-f") and page.is_checked("#gr-force-i")
+    page.focus("#gr-explorer")
+    page.keyboard.press("End")
+    c_line = page.locator('.gr-eq-cell[data-cell="lstm"] .gr-eq-num[data-node="c"]').inner_text()
+    assert "(forced" not in c_line and c_line.endswith("= 0.000"), c_line
+    forced = page.locator(".gr-forced").evaluate_all("gs => gs.map(g => g.dataset.node)")
+    assert sorted(forced) == ["f", "i"]
+    # released: the trained cell moves its state again
+    page.click("#gr-reset")
+    c_line = page.locator('.gr-eq-cell[data-cell="lstm"] .gr-eq-num[data-node="c"]').inner_text()
+    assert not c_line.endswith("= 0.000"), c_line
+    # the GRU: z forced to 1 keeps h at 0 through the whole sequence, in the comparison chart too
+    page.select_option("#gr-cell", "gru")
+    page.focus("#gr-force-z-value")
+    page.keyboard.press("End")
+    h_line = page.locator('.gr-eq-cell[data-cell="gru"] .gr-eq-num[data-node="h"]').inner_text()
+    assert h_line.endswith("= 0.000"), h_line
+    assert page.locator(".gr-line-selected").count() == 1
+
+
+def test_inputs_and_errors(tab: Tab, site: tuple[Path, str]) -> None:
+    """Numbers mode, a bad number (a clear message), random and identity-like weights, H = 8."""
+    tab.open_explorer(site[1])
+    page = tab.page
+    page.select_option("#gr-mode", "numbers")
+    assert page.input_value("#gr-weights") == "random"
+    page.fill("#gr-input", "1 0.5 oops")
+    assert "oops" in page.inner_text("#gr-status") and "number" in page.inner_text("#gr-status")
+    page.fill("#gr-input", "1, 0, 0, -2")
+    assert tab.step_text().endswith("/ 4")
+    page.select_option("#gr-hidden", "8")
+    page.select_option("#gr-weights", "identity")
+    page.select_option("#gr-cell", "lstm_peephole")
+    assert page.locator('.gr-node[data-node="h"] .gr-unit').count() == 8
+    assert page.locator(".gr-heatmap rect[data-t]").count() == 5 * 8 * 4  # i, f, g, o, h; T=4
+    peep = page.locator('.gr-eq-cell[data-cell="lstm_peephole"] .gr-eq-num[data-node="i"]')
+    assert "NaN" not in peep.inner_text()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots(scheme: str, browser, site: tuple[Path, str]) -> None:  # noqa: ANN001
+    """Light and dark, mid-sequence with a gate forced; math typeset, nothing raw."""
+    t = Tab(browser, site[1], scheme)
+    t.open_explorer(site[1])
+    page = t.page
+    page.wait_for_function(
+        "() => document.body.getAttribute('data-math-typeset') === location.pathname",
+        timeout=20_000,
+    )
+    assert page.locator("#gr-explorer .arithmatex mjx-container").count() >= 6
+    page.focus("#gr-force-f-value")
+    page.keyboard.press("End")
+    page.focus("#gr-explorer")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.evaluate("window.scrollTo(0, 0)")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"explorer-{scheme}.png"), full_page=True)
+    expected = "slate" if scheme == "dark" else "default"
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == expected
+    t.close()
+
+
+def test_instant_navigation(tab: Tab, site: tuple[Path, str]) -> None:
+    """Reached by instant navigation (no reload), the explorer initialises and computes."""
+    origin = site[1]
+    page = tab.page
+    page.goto(origin, wait_until="load")
+    page.wait_for_function("() => typeof window.document$ !== 'undefined'")
+    page.evaluate(
+        "() => { window.__sameDocument = true; const a = document.createElement('a');"
+        " a.href = 'explorer/'; a.id = 'go-explorer'; a.textContent = 'explorer';"
+        " document.querySelector('.md-content article').append(a); }"
+    )
+    # a click event on the link itself (no hit-testing: nothing on the page can intercept it)
+    page.evaluate("() => document.getElementById('go-explorer').click()")
+    page.wait_for_url(origin + "explorer/")
+    page.wait_for_selector("#gr-explorer[data-ready='true']", timeout=10_000)
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    page.focus("#gr-explorer")
+    page.keyboard.press("End")
+    assert re.fullmatch(r"Current step: (\d+) / \1", tab.step_text())
+    case = random_case("lstm_cifg", 5)
+    out = page.evaluate(
+        "c => window.gatedRef.forward(c.cell, c.x, c.params, c.state)", as_json(case)
+    )
+    check_forward(case, out)
+    # and back again: one explorer, initialised once, still working
+    page.go_back()
+    page.wait_for_url(origin)
+    page.go_forward()
+    page.wait_for_selector("#gr-explorer[data-ready='true']", timeout=10_000)
+    assert page.locator("#gr-explorer .gr-controls").count() == 1
