@@ -1,7 +1,8 @@
 """Verdicts on common LSTM vs GRU claims, computed from measurements. Not a diagram itself.
 
-``diagrams/adding_problem.py`` calls :func:`render_all` with its results (and the training
-speed it measured) and writes one Markdown snippet per claim; ``docs/cells/lstm-vs-gru.md``
+``diagrams/adding_problem.py`` calls :func:`render_all` with its results (and the cost of a
+training step from the committed timing record, ``data/kernel_times.json``) and writes one
+Markdown snippet per claim; ``docs/cells/lstm-vs-gru.md``
 includes each beside the figure or table it rests on. Every number and every verdict in those
 snippets comes from here: nothing is typed into the page. The rules are plain functions of a
 results dict, so ``tests/test_comparisons.py`` checks them on synthetic results.
@@ -9,7 +10,7 @@ results dict, so ``tests/test_comparisons.py`` checks them on synthetic results.
 
 from __future__ import annotations
 
-import platform
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,9 @@ HOLDS, PARTLY, FAILS = "holds", "holds in part", "does not hold"
 STYLE = {HOLDS: "success", PARTLY: "warning", FAILS: "failure"}
 #: Sizes (I = H) at which parameter counts are compared.
 SIZE = 256
+#: The timing record (relative to the repository root), made by ``make bench-record``.
+RECORD = "data/kernel_times.json"
+ROOT = Path(__file__).resolve().parents[1]
 #: A gradient row smaller than this fraction of its start after 100 steps has vanished.
 VANISHED = 1e-3
 
@@ -42,17 +46,22 @@ class Verdict:
         return f'!!! {STYLE[self.status]} "Claim: {self.claim}"\n\n    {body}\n'
 
 
-def machine() -> str:
-    """The CPU the measurements ran on, in words."""
-    model = platform.processor() or platform.machine()
+def kernel_times(root: Path = ROOT) -> dict:
+    """The committed timing record, ``data/kernel_times.json`` (``make bench-record``)."""
+    path = root / RECORD
     try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, one thread, NumPy {np.__version__}"
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{RECORD}: not found; run `make bench-record` (bench/record_kernel_times.py)"
+        ) from None
+
+
+def record_machine(record: dict) -> str:
+    """The machine a timing record was measured on, in words."""
+    m = record["machine"]
+    threads = "one BLAS thread" if m["blas_threads"] == 1 else f"{m['blas_threads']} BLAS threads"
+    return f"{m['cpu']} ({m['cores']} cores), {threads}, NumPy {m['numpy']}"
 
 
 def _row(summary: list[dict], length: int, cell: str) -> dict:
@@ -94,9 +103,21 @@ def _compare_runs(summary: list[dict], length: int) -> int:
     return 0 if a == b else (1 if a < b else -1)
 
 
-def trains_faster(results: dict, us_per_timestep: dict[str, float]) -> Verdict:
-    """Speed per step (measured CPU time) and steps to solve the adding problem."""
+def _seconds(x: float) -> str:
+    return f"{x:.2g} s" if x < 10 else f"{x:.0f} s"
+
+
+def trains_faster(
+    results: dict, us_per_timestep: dict[str, float], machine: str = "the recorded machine"
+) -> Verdict:
+    """Cost per step (from the timing record) and steps to solve the adding problem.
+
+    Only deterministic quantities: the steps come from seeded runs, the cost per step from a
+    committed measurement (``us_per_timestep``: forward + backward at the experiment's size, on
+    ``machine``), never from a clock read during the build.
+    """
     summary, lengths = results["summary"], results["config"]["lengths"]
+    budget = results["config"]["max_steps"]
     ratio = us_per_timestep["gru"] / us_per_timestep["lstm"]
     per_step = 1 if ratio < 0.95 else (-1 if ratio > 1.05 else 0)
     scores = [_compare_runs(summary, t) for t in lengths]
@@ -104,23 +125,33 @@ def trains_faster(results: dict, us_per_timestep: dict[str, float]) -> Verdict:
     fewer_steps = 1 if wins > losses else (-1 if losses > wins else 0)
     favourable = (per_step > 0) + (fewer_steps > 0)
     status = HOLDS if favourable == 2 else (PARTLY if favourable == 1 else FAILS)
-    step_words = {1: "faster", 0: "about as fast", -1: "slower"}[per_step]
+    step_words = {1: "cheaper", 0: "about as costly", -1: "costlier"}[per_step]
     steps_words = {
         1: "the GRU reached the threshold in fewer steps or on more seeds",
         0: "neither cell reached the threshold consistently sooner",
         -1: "the LSTM reached the threshold in fewer steps or on more seeds",
     }[fewer_steps]
+
+    def cost(t: int, cell: str) -> str:
+        row, per_step = _row(summary, t, cell), t * us_per_timestep[cell] / 1e6
+        if row["solved"] == 0:
+            return f"not within {budget} steps, > {_seconds(budget * per_step)}"
+        steps = row["median_steps_to_solve"]
+        return f"{_fmt(steps)} steps, about {_seconds(steps * per_step)}"
+
     detail = "; ".join(
         f"$T = {t}$: GRU {_row(summary, t, 'gru')['solved']} of {_row(summary, t, 'gru')['seeds']}"
-        f" solved, LSTM {_row(summary, t, 'lstm')['solved']} of {_row(summary, t, 'lstm')['seeds']}"
+        f" solved ({cost(t, 'gru')}), LSTM {_row(summary, t, 'lstm')['solved']} of "
+        f"{_row(summary, t, 'lstm')['seeds']} ({cost(t, 'lstm')})"
         for t in lengths
     )
     text = (
-        f"Per step, the generated GRU kernel was {step_words}: "
-        f"{_fmt(us_per_timestep['gru'])} µs against {_fmt(us_per_timestep['lstm'])} µs of CPU "
-        f"time per time step of forward + backward + update in training (ratio {ratio:.2f}; "
-        f"{machine()}). In steps, on the adding problem, {steps_words} "
-        f"({detail})."
+        f"Per step, the generated GRU kernel is {step_words}: forward + backward at the "
+        f"experiment's size takes {_fmt(us_per_timestep['gru'])} µs per time step against "
+        f"{_fmt(us_per_timestep['lstm'])} µs for the LSTM (ratio {ratio:.2f}), as recorded by "
+        f"`make bench-record` on {machine}. In steps, on the adding problem, {steps_words}. "
+        "Median steps to the threshold, times the recorded forward + backward cost per step: "
+        f"{detail}."
     )
     return Verdict("trains_faster", "GRU trains faster", status, text)
 
@@ -251,11 +282,13 @@ def cell_state_unchanged(results: dict) -> Verdict:
     )
 
 
-def verdicts(results: dict, us_per_timestep: dict[str, float]) -> list[Verdict]:
+def verdicts(
+    results: dict, us_per_timestep: dict[str, float], machine: str = "the recorded machine"
+) -> list[Verdict]:
     """Every claim's verdict, in the order the page discusses them."""
     return [
         fewer_parameters(),
-        trains_faster(results, us_per_timestep),
+        trains_faster(results, us_per_timestep, machine),
         comparable_accuracy(results),
         lstm_better_long(results),
         rnn_vanishes(results),
@@ -263,7 +296,12 @@ def verdicts(results: dict, us_per_timestep: dict[str, float]) -> list[Verdict]:
     ]
 
 
-def render_all(results: dict, us_per_timestep: dict[str, float], out_dir: Path) -> None:
+def render_all(
+    results: dict,
+    us_per_timestep: dict[str, float],
+    out_dir: Path,
+    machine: str = "the recorded machine",
+) -> None:
     """Write ``claim_<key>.md`` for every verdict into ``out_dir``."""
-    for v in verdicts(results, us_per_timestep):
+    for v in verdicts(results, us_per_timestep, machine):
         (out_dir / f"claim_{v.key}.md").write_text(v.markdown(), encoding="utf-8")

@@ -9,14 +9,18 @@ linear readout, is the sum of the two marked values. Predicting the mean (1) sco
 Every cell trains with its generated kernels, :class:`gated_ref.train.Adam` and
 :func:`gated_ref.train.clip_by_global_norm`, on fresh batches, for ``STEPS`` steps or until its
 test MSE drops below ``THRESHOLD`` (it has then solved the task; the curve stops there). The
-runs (cells x lengths x seeds) are spread over the CPU cores with a process pool; each is
-seeded on its own, so the results do not depend on the order they finish in.
+runs (cells x lengths x seeds) are spread over two worker processes, one BLAS thread each; each
+run is seeded on its own, so the results do not depend on the order they finish in. The kernels
+run in float32 at H = 16: the cost is per-step NumPy overhead, and these settings keep the whole
+experiment under a minute of CPU time.
 
 Writes ``results.json`` (configuration, learning curves, gradient norms before and after
 training, the trained LSTM's forget gates), ``learning_curves.svg``, ``gradient_trained.svg``,
-``results.md`` (the results table), ``timing.json`` (CPU time per step, the one output that
-varies between machines) and ``claim_*.md`` (the LSTM vs GRU verdicts, computed by
-``diagrams/_claims.py``). The notebook ``docs/notebooks/adding_problem.ipynb`` plots these.
+``results.md`` (the results table) and ``claim_*.md`` (the LSTM vs GRU verdicts, computed by
+``diagrams/_claims.py``). No output holds a measured time: the cost of a training step behind
+the "GRU trains faster" verdict comes from the committed record ``data/kernel_times.json``
+(``make bench-record``), so two builds write the same bytes. The notebook
+``docs/notebooks/adding_problem.ipynb`` plots these.
 """
 
 from __future__ import annotations
@@ -41,18 +45,23 @@ SEED = 0
 CELLS = ("rnn_tanh", "lstm", "gru")
 LENGTHS = (50, 100, 200)
 SEEDS = (0, 1, 2)
-HIDDEN = 32
+HIDDEN = 16
 BATCH = 32
+DTYPE = np.float32  # parameters, inputs and kernels
+JOBS = 2  # worker processes: the build machine has two cores
 STEPS = 600  # at most; a run stops early once solved
 LR = 0.03
 CLIP = 1.0
 EVAL_EVERY = 25
-TEST_SIZE = 128
+TEST_SIZE = 64
 THRESHOLD = 0.01  # test MSE that counts as solved (predicting the mean scores 1/6)
 BASELINE_MSE = 1.0 / 6.0  # Var(u1 + u2) for u1, u2 ~ U(0, 1)
 FORGET_BIAS = 1.0  # added to the LSTM's forget-gate bias (Gers et al. 2000; Jozefowicz 2015)
 GRADIENT_LENGTH = 50  # models trained at this T are probed for ||dh_T/dh_t|| after training
 GRADIENT_BATCH = 16
+RECORD_T = 100  # the sequence length at which bench/record_kernel_times.py times a step
+#: The committed timing record: the cost of a training step for the "trains faster" verdict.
+DEPENDS = (_claims.RECORD,)
 SHORT = {"rnn_tanh": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
@@ -78,12 +87,12 @@ def init_model(name: str, seed: int) -> tuple[gr.Kernel, dict[str, np.ndarray]]:
     """The cell's kernel and its parameters (PyTorch's init) plus the readout ``W_out, b_out``."""
     kernel = gr.lower(gr.cell(name))
     rng = np.random.default_rng([seed, CELLS.index(name)])
-    params = kernel.init_params(2, HIDDEN, rng=rng)
+    params = kernel.init_params(2, HIDDEN, rng=rng, dtype=DTYPE)
     if name == "lstm":  # gate order i, f, g, o: the forget block is the second
         params["bias_hh"][HIDDEN : 2 * HIDDEN] += FORGET_BIAS
     bound = 1.0 / np.sqrt(HIDDEN)
-    params["W_out"] = rng.uniform(-bound, bound, size=(1, HIDDEN))
-    params["b_out"] = np.zeros(1)
+    params["W_out"] = rng.uniform(-bound, bound, size=(1, HIDDEN)).astype(DTYPE)
+    params["b_out"] = np.zeros(1, DTYPE)
     return kernel, params
 
 
@@ -103,28 +112,31 @@ def test_mse(kernel: gr.Kernel, params: dict, x: np.ndarray, target: np.ndarray)
 def test_set(length: int) -> tuple[np.ndarray, np.ndarray]:
     """The fixed test batch for sequences of ``length`` (the same for every cell and seed)."""
     x, target, _ = adding_batch(np.random.default_rng([SEED, length, 1]), length, TEST_SIZE)
-    return x, target
+    return x.astype(DTYPE), target.astype(DTYPE)
 
 
 def train_one(name: str, length: int, seed: int) -> dict:
-    """Train one cell on one length from one seed; returns its curves and final parameters."""
+    """Train one cell on one length from one seed; returns its curves and final parameters.
+
+    Everything it returns is a function of the settings and the seeds; the CPU time it took is
+    returned apart (``"cpu_s"``), for the progress line only: it never reaches an output file.
+    """
+    start = time.process_time()
     kernel, params = init_model(name, seed)
     data_rng = np.random.default_rng([seed, length])  # same batches for every cell
     x_test, y_test = test_set(length)
     opt = Adam(params, lr=LR)
     evals, mses, train_losses, window = [0], [test_mse(kernel, params, x_test, y_test)], [], []
-    solved_at, cpu = None, 0.0
+    solved_at = None
     for step in range(1, STEPS + 1):
         x, target, _ = adding_batch(data_rng, length, BATCH)
-        start = time.process_time()
         cell, w, b = split(params)
-        y, _, cache = kernel.forward(x, cell)
-        loss, dy, readout = mse_last_step(y, target, w, b)
+        y, _, cache = kernel.forward(x.astype(DTYPE), cell)
+        loss, dy, readout = mse_last_step(y, target.astype(DTYPE), w, b)
         grads = kernel.backward(dy, cache)
         grads = {k: grads[k] for k in cell} | {"W_out": readout["weight"], "b_out": readout["bias"]}
         grads, _ = clip_by_global_norm(grads, CLIP)
         opt.step(grads)
-        cpu += time.process_time() - start
         window.append(loss)
         if step % EVAL_EVERY == 0:
             evals.append(step)
@@ -139,37 +151,67 @@ def train_one(name: str, length: int, seed: int) -> dict:
         "T": length,
         "seed": seed,
         "eval_steps": evals,
-        "test_mse": [round(m, 6) for m in mses],
+        "test_mse": [round(float(m), 6) for m in mses],
         "train_loss": [round(m, 6) for m in train_losses],
         "solved_at": solved_at,
-        "final_mse": round(mses[-1], 6),
-        "best_mse": round(min(mses), 6),
+        "final_mse": round(float(mses[-1]), 6),
+        "best_mse": round(float(min(mses)), 6),
         "steps": evals[-1],
-        "us_per_timestep": round(1e6 * cpu / (evals[-1] * length), 1),
         "params": params,
+        "cpu_s": time.process_time() - start,
     }
 
 
+def _one_thread() -> None:
+    """Pool initializer: one BLAS thread per worker (two workers share two cores)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the environment variables still hold for a freshly started BLAS
+        return
+    threadpool_limits(1)
+
+
 def run_all(jobs: int | None = None) -> list[dict]:
-    """Every (cell, length, seed) run, longest first over a process pool; sorted on return."""
+    """Every (cell, length, seed) run, longest first over a process pool; sorted on return.
+
+    ``jobs`` worker processes (default ``JOBS``, or ``GATED_REF_JOBS``), one BLAS thread each.
+    Each run is seeded on its own, so the results do not depend on the order runs finish in.
+    """
     tasks = [(c, t, s) for t in LENGTHS for c in CELLS for s in SEEDS]
     tasks.sort(key=lambda task: -task[1] * (1 if task[0] == "rnn_tanh" else 4))
-    jobs = jobs or int(os.environ.get("GATED_REF_JOBS", 0)) or os.cpu_count() or 1
+    jobs = jobs or int(os.environ.get("GATED_REF_JOBS", 0)) or JOBS
     runs = []
+    if jobs == 1:  # in this process (a test's tiny run): no pool
+        for done, task in enumerate(tasks, 1):
+            runs.append(_progress(train_one(*task), done, len(tasks)))
+        return sorted(runs, key=_order)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_one_thread
+    ) as pool:
         futures = [pool.submit(train_one, *task) for task in tasks]
         for done, future in enumerate(as_completed(futures), 1):
-            run = future.result()
-            status = f"solved at {run['solved_at']}" if run["solved_at"] else "not solved"
-            print(
-                f"adding_problem [{done}/{len(tasks)}] {run['cell']:8s} T={run['T']:3d} "
-                f"seed={run['seed']}: {status}, test MSE {run['final_mse']:.4f}",
-                flush=True,
-            )
-            runs.append(run)
-    runs.sort(key=lambda r: (LENGTHS.index(r["T"]), CELLS.index(r["cell"]), r["seed"]))
-    return runs
+            runs.append(_progress(future.result(), done, len(tasks)))
+    return sorted(runs, key=_order)
+
+
+def _order(run: dict) -> tuple[int, int, int]:
+    """Results order: length, cell, seed (whatever order the runs finished in)."""
+    return LENGTHS.index(run["T"]), CELLS.index(run["cell"]), run["seed"]
+
+
+def _progress(run: dict, done: int, total: int) -> dict:
+    """Print one finished run (with its CPU time: stdout only) and drop that time from it."""
+    status = f"solved at {run['solved_at']}" if run["solved_at"] else "not solved"
+    print(
+        f"adding_problem [{done}/{total}] {run['cell']:8s} T={run['T']:3d} "
+        f"seed={run['seed']}: {status}, test MSE {run['final_mse']:.4f} "
+        f"({run.pop('cpu_s'):.1f} s CPU)",
+        flush=True,
+    )
+    return run
 
 
 def gradient_probe(runs: list[dict]) -> dict:
@@ -178,7 +220,8 @@ def gradient_probe(runs: list[dict]) -> dict:
     Each cell is probed in its first run at that length that solved the task (seed order), or
     its first seed if none did. Also the trained LSTM's forget gates on the same batch: the
     per-unit product of f_t over the whole sequence, which scales the gradient along the cell
-    state alone.
+    state alone. The probe runs in float64 (the trained parameters widened), so that a row that
+    has vanished to 1e-30 is still a number.
     """
     rng = np.random.default_rng([SEED, 7])
     x, _, _ = adding_batch(rng, GRADIENT_LENGTH, GRADIENT_BATCH)
@@ -189,12 +232,14 @@ def gradient_probe(runs: list[dict]) -> dict:
         run = next((r for r in group if r["solved_at"] is not None), group[0])
         out["seed"][name], out["solved"][name] = run["seed"], run["solved_at"] is not None
         kernel, initial = init_model(name, run["seed"])
-        for key, params in (("init", initial), ("trained", run["params"])):
+        initial = {k: v.astype(np.float64) for k, v in initial.items()}
+        trained = {k: v.astype(np.float64) for k, v in run["params"].items()}
+        for key, params in (("init", initial), ("trained", trained)):
             rows = suffix_gradients(kernel, split(params)[0], x, u, stride=2)
             out[key][name] = [float(f"{v:.4g}") for v in row_norms(rows["h"])]
             out["distance"] = rows["distance"].tolist()
         if name == "lstm":
-            _, _, cache = kernel.forward(x, split(run["params"])[0])
+            _, _, cache = kernel.forward(x, split(trained)[0])
             prod = np.prod(cache["N_f"], axis=0).mean(axis=0)  # per unit, mean over the batch
             _, _, cache0 = kernel.forward(x, split(initial)[0])
             prod0 = np.prod(cache0["N_f"], axis=0).mean(axis=0)
@@ -288,31 +333,50 @@ def config() -> dict:
         "clip": CLIP,
         "eval_every": EVAL_EVERY,
         "test_size": TEST_SIZE,
+        "dtype": np.dtype(DTYPE).name,
         "threshold": THRESHOLD,
         "baseline_mse": round(BASELINE_MSE, 6),
         "lstm_forget_bias": FORGET_BIAS,
     }
 
 
+def step_cost(record: dict) -> dict[str, float]:
+    """µs per time step of forward + backward at this experiment's size, from the record.
+
+    Raises ``ValueError`` naming ``make bench-record`` when the record was made at other sizes.
+    """
+    entry = record["adding_problem"]
+    wanted = {"I": 2, "H": HIDDEN, "B": BATCH, "dtype": np.dtype(DTYPE).name}
+    got = {k: entry.get(k) for k in wanted}
+    missing = [c for c in CELLS if c not in entry.get("us_per_step", {})]
+    if got != wanted or missing:
+        raise ValueError(
+            f"{_claims.RECORD}: adding_problem recorded at {got} for cells "
+            f"{sorted(entry.get('us_per_step', {}))}, expected {wanted} for {list(CELLS)}; "
+            "run `make bench-record`"
+        )
+    return {c: entry["us_per_step"][c]["fwd+bwd"] for c in CELLS}
+
+
 def main(out_dir: Path) -> None:
-    """Train every run, then write the results, figures, table and verdicts into ``out_dir``."""
+    """Train every run, then write the results, figures, table and verdicts into ``out_dir``.
+
+    Nothing written depends on a clock: the runs are seeded, and the cost of a step comes from
+    the committed record ``data/kernel_times.json``, so two builds give the same bytes.
+    """
+    record = _claims.kernel_times()
+    cost = step_cost(record)  # fail before training, not after
     runs = run_all()
     print("adding_problem: probing gradients before and after training", flush=True)
     probe = gradient_probe(runs)
-    # CPU time per step is the one measurement that differs between machines and builds: it
-    # goes to timing.json, so results.json, the table and the figures are identical bytes.
-    per_run = [(r["cell"], r.pop("us_per_timestep")) for r in runs]
-    speed = {n: round(float(np.median([v for c, v in per_run if c == n])), 1) for n in CELLS}
     for r in runs:
         del r["params"]
     summary = summarize(runs)
     results = {"config": config(), "summary": summary, "runs": runs, "gradients": probe}
-    timing = {"machine": _claims.machine(), "us_per_timestep": speed}
-    for name, data in (("results.json", results), ("timing.json", timing)):
-        text = json.dumps(data, indent=1, sort_keys=True) + "\n"
-        (out_dir / name).write_text(text, encoding="utf-8")
+    text = json.dumps(results, indent=1, sort_keys=True) + "\n"
+    (out_dir / "results.json").write_text(text, encoding="utf-8")
     (out_dir / "results.md").write_text(results_table(summary), encoding="utf-8")
-    _claims.render_all(results, speed, out_dir)
+    _claims.render_all(results, cost, out_dir, _claims.record_machine(record))
     plot_curves(runs, out_dir / "learning_curves.svg")
     plot_gradients(probe, out_dir / "gradient_trained.svg")
 

@@ -3,7 +3,9 @@
 Nothing here is typed: the parameter count is ``spec.parameter_count()`` (from the declared
 shapes), the FLOPs are counted from the same shapes plus ``sympy.count_ops`` of each
 elementwise equation, the memory is what ``kernel.cached_per_step`` says the forward keeps
-(checked here against the bytes of a real cache), and the times are measured.
+(checked here against the bytes of a real cache), and the times are measured, by
+``make bench-record``, and read from the committed record ``data/kernel_times.json``: a build
+measures nothing, so two builds give the same bytes.
 
 Conventions. FLOPs are per time step and per sequence: a multiply-add counts 2, every
 elementwise operation (+, x, 1 - z, sigma, tanh) counts 1. The backward pass costs about twice
@@ -13,14 +15,12 @@ the per-step arrays ``kernel.cached_per_step``; it is read off a real forward ca
 key, so it cannot drift from what the kernel does.
 
 Writes ``summary.md`` (formulas), ``sizes.md`` (counts at a few sizes), ``distill.md`` (the
-check against a published figure), ``memory.md`` and ``timings.md`` (measured; the only output
-that differs between machines).
+check against a published figure), ``memory.md`` and ``timings.md`` (from the timing record).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import _claims
@@ -36,8 +36,10 @@ SIZES = (64, 256, 1024)  # I = H
 #: per gate, recurrent parameters.
 DISTILL = {"gru": 4_323_600, "lstm": 5_764_800}
 DISTILL_LAYERS, DISTILL_UNITS = 2, 600
-TIMING_T, TIMING_B, TIMING_SIZES, REPEATS = 32, 32, (64, 256), 7
+TIMING_T, TIMING_B, TIMING_SIZES = 32, 32, (64, 256)
 MEMORY_H = 256
+#: The measured times come from this committed record (``make bench-record``), not a clock.
+DEPENDS = (_claims.RECORD,)
 
 
 def parameter_count(spec: gr.CellSpec, input_size: int, hidden: int) -> int:
@@ -179,56 +181,48 @@ def memory_table() -> str:
     return "\n".join(rows) + "\n" + note
 
 
-def best_time(fn, repeats: int = REPEATS) -> float:  # noqa: ANN001
-    """Smallest CPU time of ``repeats`` calls of ``fn``, in seconds.
+def timings(record: dict) -> dict[str, dict[int, tuple[float, float]]]:
+    """µs per step (batch TIMING_B) of forward and of forward + backward, per cell and size.
 
-    CPU time of this process, not wall time, so that other work on a busy machine (the other
-    diagram scripts of a build) inflates the figures less.
+    Read from the committed record (``data/kernel_times.json``, made by ``make bench-record``),
+    never measured here; raises ``ValueError`` naming ``make bench-record`` if the record was
+    made at other sizes or lacks a cell.
     """
-    best = np.inf
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
+    entry = record["comparison"]
+    wanted = {"T": TIMING_T, "B": TIMING_B, "sizes": list(TIMING_SIZES), "dtype": "float64"}
+    got = {k: entry.get(k) for k in wanted}
+    recorded = entry.get("us_per_step", {})
+    missing = [n for n in gr.CELL_NAMES if n not in recorded]
+    if got != wanted or missing:
+        raise ValueError(
+            f"{_claims.RECORD}: comparison recorded at {got}, expected {wanted}"
+            + (f"; cells missing: {missing}" if missing else "")
+            + "; run `make bench-record`"
+        )
+    return {
+        name: {
+            n: (recorded[name][str(n)]["fwd"], recorded[name][str(n)]["fwd+bwd"])
+            for n in TIMING_SIZES
+        }
+        for name in gr.CELL_NAMES
+    }
 
 
-def timings() -> dict[str, dict[int, tuple[float, float]]]:
-    """µs per step (batch TIMING_B) of forward and of forward + backward, per cell and size."""
-    out: dict[str, dict[int, tuple[float, float]]] = {}
-    rng = np.random.default_rng(SEED)
-    for name in gr.CELL_NAMES:
-        kernel = gr.lower(gr.cell(name))
-        out[name] = {}
-        for n in TIMING_SIZES:
-            params = kernel.init_params(n, n, rng=rng)
-            x = rng.standard_normal((TIMING_T, TIMING_B, n))
-            dy = rng.standard_normal((TIMING_T, TIMING_B, n))
-
-            def fwd(x=x, params=params, kernel=kernel) -> None:
-                kernel.forward(x, params)
-
-            def fwd_bwd(x=x, params=params, kernel=kernel, dy=dy) -> None:
-                kernel.backward(dy, kernel.forward(x, params)[2])
-
-            scale = 1e6 / TIMING_T
-            out[name][n] = (best_time(fwd) * scale, best_time(fwd_bwd) * scale)
-        print(f"cell_comparison: timed {name}", flush=True)
-    return out
-
-
-def timings_table(measured: dict[str, dict[int, tuple[float, float]]]) -> str:
-    """The measured times as Markdown, with the machine they ran on."""
+def timings_table(measured: dict[str, dict[int, tuple[float, float]]], record: dict) -> str:
+    """The recorded times as Markdown, with the machine they were measured on."""
     head = " | ".join(f"$H = {n}$: forward | forward + backward" for n in TIMING_SIZES)
     rows = [f"| Cell | {head} |", "| --- |" + " ---: |" * (2 * len(TIMING_SIZES))]
     for name, by_size in measured.items():
         cells = " | ".join(f"{f:,.0f} | {fb:,.0f}" for f, fb in by_size.values())
         rows.append(f"| {_cell_label(gr.cell(name))} | {cells} |")
+    method = record["method"]
     note = (
         f"\nµs per time step for a batch of {TIMING_B} sequences ($I = H$, float64, "
-        f"$T = {TIMING_T}$, least CPU time of {REPEATS} runs), generated NumPy kernels on "
-        f"{_claims.machine()}."
-        " Measured at build time: these numbers change from machine to machine and run to run.\n"
+        f"$T = {TIMING_T}$), generated NumPy kernels, median CPU time of {method['repeats']} "
+        f"runs on {_claims.record_machine(record)}. Measured by `make bench-record` "
+        f"(`bench/record_kernel_times.py`) and committed as `{_claims.RECORD}`, not at build "
+        "time: the site shows the same numbers on every build, and they change only when the "
+        "record is refreshed.\n"
     )
     return "\n".join(rows) + "\n" + note
 
@@ -239,7 +233,8 @@ def main(out_dir: Path) -> None:
     (out_dir / "sizes.md").write_text(sizes_table(), encoding="utf-8")
     (out_dir / "distill.md").write_text(distill_table(), encoding="utf-8")
     (out_dir / "memory.md").write_text(memory_table(), encoding="utf-8")
-    (out_dir / "timings.md").write_text(timings_table(timings()), encoding="utf-8")
+    record = _claims.kernel_times()
+    (out_dir / "timings.md").write_text(timings_table(timings(record), record), encoding="utf-8")
 
 
 if __name__ == "__main__":

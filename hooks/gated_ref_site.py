@@ -1,25 +1,36 @@
 """MkDocs hooks for the gated-ref site (``hooks:`` in mkdocs.yml).
 
-- ``on_config``: notebooks re-execute when ``gated_ref`` changes (see ``sitebuild.notebooks``).
 - ``on_pre_build``: installs the site's own MathJax and runs the diagram runner, the same one
-  ``make diagrams`` calls; a failing script stops the build, naming it with its traceback.
+  ``make diagrams`` calls; a failing script stops the build, naming it with its traceback. Then
+  keys mkdocs-jupyter's cache on what the notebooks read: ``gated_ref`` (see
+  ``sitebuild.notebooks``) and the diagrams' ``results.json`` files.
 - ``on_page_content``: notebook pages lose the MathJax 2 / Mermaid loaders nbconvert points at
-  a CDN; the site's MathJax typesets them instead.
+  a CDN; the site's MathJax typesets them instead. Equation links are resolved (``gr-eq:<id>``
+  to the equation on its page, ``gr-site:<path>`` to a page or export, from the site root),
+  the citation placeholder URL becomes ``site_url``, and each equation id must be an HTML id on
+  its own page (``equations.json``) exactly once, and on no other page.
 - ``on_post_page``: the build fails if a page would make the browser request another host.
+- ``on_post_build``: the files a diagram script writes under ``publish/`` (the equation
+  exports, the BibTeX) are copied to the site root, each atomically.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
 import sys
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -35,20 +46,44 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", str(SOURCE_DATE_EPOCH))
 _JUPYTER = "mkdocs-jupyter"
 _notebook_cache: Path | None = None
 
+# ---- citable equations (diagrams/equations.py, equation_exports.py, citations.py) ----------
+#: Where diagrams/equation_exports.py writes the equation index.
+EQUATIONS_JSON = Path("generated") / "equation_exports" / "publish" / "equations.json"
+#: Written by diagrams/citations.py where the site's URL belongs (a reserved host).
+SITE_PLACEHOLDER = "https://gated-ref.invalid/"
+_equations: dict[str, str] = {}  # equation id -> URL path of its page
+_published: dict[str, Path] = {}  # site path -> file under docs/generated/*/publish/
+_mkdocs_outputs: set[str] = set()
+
+
+def notebook_cache_key(root: Path = ROOT) -> str:
+    """What executed notebooks depend on: the package, the toolchain and the diagrams'
+    ``results.json`` files (``docs/notebooks/adding_problem.ipynb`` reads one)."""
+    h = hashlib.sha256(notebooks.package_hash(root / "gated_ref").encode())
+    generated = root / "docs" / "generated"
+    for path in sorted(generated.glob("*/results.json")):
+        h.update(path.relative_to(generated).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Key mkdocs-jupyter's cache on the gated_ref sources, not only on the notebook bytes."""
-    global _notebook_cache
-    plugin = config.plugins.get(_JUPYTER)
-    if plugin is not None:
-        root = ROOT / ".cache" / "mkdocs-jupyter"
-        _notebook_cache = root / notebooks.package_hash(ROOT / "gated_ref")
-        plugin.config["cache_dir"] = str(_notebook_cache)
+    """Point mkdocs-jupyter's cache at a folder keyed on its inputs (again after the diagrams)."""
+    _key_notebook_cache(config)
     return config
 
 
+def _key_notebook_cache(config: MkDocsConfig) -> None:
+    global _notebook_cache
+    plugin = config.plugins.get(_JUPYTER)
+    if plugin is not None:
+        _notebook_cache = ROOT / ".cache" / "mkdocs-jupyter" / notebook_cache_key()
+        plugin.config["cache_dir"] = str(_notebook_cache)
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
-    """Install MathJax into docs/generated/_vendor, then render out-of-date diagrams."""
+    """Install MathJax into docs/generated/_vendor, render out-of-date diagrams, then key the
+    notebook cache on their results and read the equation index."""
     docs = Path(config.docs_dir)
     try:
         vendor.install_mathjax(ROOT / ".cache" / "npm", docs / "generated" / "_vendor" / "mathjax")
@@ -60,6 +95,9 @@ def on_pre_build(config: MkDocsConfig) -> None:
     except runner.DiagramError as exc:
         raise PluginError(f"diagram build failed:\n{exc}") from exc
     log.info(report.summary())
+    _key_notebook_cache(config)  # results.json may have just changed
+    global _equations
+    _equations = equation_pages(docs)
 
 
 # nbconvert's HTML template loads MathJax 2 and Mermaid from cdnjs.cloudflare.com.
@@ -77,11 +115,100 @@ def strip_cdn_scripts(html: str) -> str:
     return html
 
 
-def on_page_content(html: str, page: Page, config: MkDocsConfig, files) -> str:  # noqa: ANN001
-    """Notebook pages: drop the CDN loaders; the site's own MathJax typesets them."""
+def equation_pages(docs: Path) -> dict[str, str]:
+    """Equation id -> URL path of the page that anchors it, from equations.json."""
+    path = docs / EQUATIONS_JSON
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PluginError(f"{path}: cannot read the equation index: {exc}") from exc
+    return {row["id"]: row["page"].split("#", 1)[0] for row in rows}
+
+
+def published_files(docs: Path) -> dict[str, Path]:
+    """Site path -> source, for every file under ``docs/generated/<script>/publish/``."""
+    found: dict[str, Path] = {}
+    for folder in sorted((docs / "generated").glob("*/publish")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = path.relative_to(folder).as_posix()
+            if rel in found:
+                raise PluginError(f"{rel} is published by both {found[rel]} and {path}")
+            found[rel] = path
+    return found
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Note what MkDocs writes, and what the diagrams publish, so neither overwrites the other."""
+    global _published
+    _published = published_files(Path(config.docs_dir))
+    _mkdocs_outputs.clear()
+    _mkdocs_outputs.update(f.dest_uri for f in files)
+    clash = sorted(set(_published) & _mkdocs_outputs)
+    if clash:
+        raise PluginError(f"published files would overwrite pages or assets: {clash}")
+    return files
+
+
+_EQ_LINK = re.compile(r'href="gr-eq:([^"#]*)"')
+_SITE_LINK = re.compile(r'href="gr-site:([^"]*)"')
+_HTML_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+def resolve_links(html: str, page_url: str, equations: dict[str, str], targets: set[str]) -> str:
+    """Turn ``gr-eq:<id>`` and ``gr-site:<path>`` links into links relative to ``page_url``.
+
+    Raises ``PluginError`` for an unknown equation id or a path that is neither a page nor a
+    published file.
+    """
+
+    def equation(match: re.Match) -> str:
+        ident = match.group(1)
+        if ident not in equations:
+            raise PluginError(f"link to unknown equation id {ident!r}")
+        return f'href="{get_relative_url(equations[ident], page_url)}#{ident}"'
+
+    def site(match: re.Match) -> str:
+        path = match.group(1)
+        if path.split("#", 1)[0] not in targets:
+            raise PluginError(f"link to gr-site:{path}: no such page or published file")
+        return f'href="{get_relative_url(path, page_url)}"'
+
+    return _SITE_LINK.sub(site, _EQ_LINK.sub(equation, html))
+
+
+def anchor_problems(html: str, page_url: str, equations: dict[str, str]) -> list[str]:
+    """Equation ids that this page should anchor once and does not, or anchors but should not."""
+    found = Counter(i for i in _HTML_ID.findall(html) if i in equations)
+    problems = []
+    for ident, page in sorted(equations.items()):
+        count = found.get(ident, 0)
+        if page == page_url and count != 1:
+            problems.append(f"id {ident!r} appears {count} times as an HTML id, expected once")
+        elif page != page_url and count:
+            problems.append(f"id {ident!r} is an HTML id here, but its page is {page or '/'}")
+    return problems
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Notebook pages: drop the CDN loaders. Every page: resolve and check equation links."""
     if page.file.src_uri.endswith(".ipynb"):
         html = strip_cdn_scripts(html)
-    return html
+    targets = {f.url for f in files.documentation_pages()} | set(_published)
+    try:
+        html = resolve_links(html, page.url, _equations, targets)
+    except PluginError as exc:
+        raise PluginError(f"{page.file.src_uri}: {exc}") from exc
+    problems = anchor_problems(html, page.url, _equations)
+    if problems:
+        raise PluginError(f"{page.file.src_uri}: equation anchors:\n  " + "\n  ".join(problems))
+    return html.replace(SITE_PLACEHOLDER, site_root(config))
+
+
+def site_root(config: MkDocsConfig) -> str:
+    """``site_url`` with one trailing slash."""
+    if not config.site_url:
+        raise PluginError("site_url is needed: citations give the pages' full URLs")
+    return config.site_url.rstrip("/") + "/"
 
 
 _EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)
@@ -143,7 +270,13 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Drop notebook caches made for older versions of gated_ref."""
+    """Publish the diagrams' ``publish/`` files; drop notebook caches for older inputs."""
+    site = Path(config.site_dir)
+    for rel, source in sorted(_published.items()):
+        data = source.read_bytes()
+        if SITE_PLACEHOLDER.encode() in data:
+            data = data.replace(SITE_PLACEHOLDER.encode(), site_root(config).encode())
+        runner.write_atomic(site / rel, data)
     if _notebook_cache is not None:
         for path in notebooks.prune(_notebook_cache.parent, keep=_notebook_cache):
             log.info("removed stale notebook cache %s", path.name)

@@ -7,33 +7,16 @@ error, no broken image, every math block typeset. A screenshot of each lands in
 
 from __future__ import annotations
 
-import functools
 import re
-import shutil
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright import sync_api
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCHEMES = {"light": "default", "dark": "slate"}
-
-sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="needs Chromium: `make browser` installs Debian's"
-)
 
 
 def site_pages(site: Path) -> list[str]:
@@ -42,50 +25,6 @@ def site_pages(site: Path) -> list[str]:
     locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
     base = locs[0]  # the home page: the site_url
     return [loc[len(base) :] for loc in locs]
-
-
-def _handler(directory: Path, site_url_holder: dict):
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # noqa: ANN002
-            pass
-
-        def do_GET(self) -> None:
-            # Instant navigation only follows links listed in sitemap.xml; list them here.
-            if self.path.split("?")[0] == "/sitemap.xml":
-                text = (directory / "sitemap.xml").read_text(encoding="utf-8")
-                locs = re.findall(r"<loc>([^<]+)</loc>", text)
-                local = f"http://{self.headers['Host']}/"
-                body = text.replace(locs[0], local).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            super().do_GET()
-
-    return functools.partial(Handler, directory=str(directory))
-
-
-@pytest.fixture(scope="module")
-def server(built_site: Path) -> Iterator[str]:
-    """The built site over HTTP on 127.0.0.1, at the root path."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(built_site, {}))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[object]:
-    """One headless Chromium for the module."""
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watch:
@@ -157,13 +96,13 @@ def wait_for_math(page) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module", params=sorted(SCHEMES))
-def scheme_page(request, browser, server):  # noqa: ANN001
+def scheme_page(request, chromium, site_url):  # noqa: ANN001
     """A browser tab emulating the system's light or dark preference."""
-    context = browser.new_context(
+    context = chromium.new_context(
         color_scheme=request.param, viewport={"width": 1280, "height": 900}
     )
     page = context.new_page()
-    watch = Watch(page, server)
+    watch = Watch(page, site_url)
     yield request.param, page, watch
     context.close()
 
@@ -195,14 +134,14 @@ def check_page(page, watch: Watch, url: str, scheme: str, shot: Path) -> list[st
     return problems
 
 
-def test_every_page(scheme_page, server: str, built_site: Path) -> None:  # noqa: ANN001
+def test_every_page(scheme_page, site_url: str, built_site: Path) -> None:  # noqa: ANN001
     """Every page in one scheme: offline, error-free, images loaded, all math typeset."""
     scheme, page, watch = scheme_page
     SHOTS.mkdir(exist_ok=True)
     report = {}
     for path in site_pages(built_site):
         name = (path.strip("/").replace("/", "-") or "index") + f"-{scheme}.png"
-        problems = check_page(page, watch, server + path, scheme, SHOTS / name)
+        problems = check_page(page, watch, site_url + path, scheme, SHOTS / name)
         if problems:
             report[path or "/"] = problems
     listing = "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in report.items())
@@ -210,15 +149,15 @@ def test_every_page(scheme_page, server: str, built_site: Path) -> None:  # noqa
 
 
 @pytest.mark.parametrize("target", ["cells/lstm/", "notebooks/kernel/", "derivations/"])
-def test_instant_navigation_typesets(target: str, scheme_page, server: str) -> None:  # noqa: ANN001
+def test_instant_navigation_typesets(target: str, scheme_page, site_url: str) -> None:  # noqa: ANN001
     """A click follows instant navigation (no reload), and the new page's math is typeset."""
     scheme, page, watch = scheme_page
     watch.external.clear(), watch.errors.clear(), watch.failed.clear()
-    page.goto(server, wait_until="load")
+    page.goto(site_url, wait_until="load")
     wait_for_math(page)
     page.evaluate("() => { window.__sameDocument = true; }")
     page.locator(f'.md-nav a[href$="{target}"]').first.click()
-    page.wait_for_url(server + target)
+    page.wait_for_url(site_url + target)
     wait_for_math(page)
     assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
     result = page.evaluate(_PAGE_PROBLEMS)

@@ -4,6 +4,7 @@ data, and the rules that turn measurements into verdicts on LSTM vs GRU claims."
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def test_parameter_count_matches_torch(
     input_size: int,
     hidden: int,
 ) -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     net = getattr(torch.nn, module)(input_size, hidden)
     expected = sum(p.numel() for p in net.parameters())
     assert comparison.parameter_count(gr.cell(name), input_size, hidden) == expected
@@ -223,6 +225,86 @@ def test_adding_training_step_lowers_the_loss(adding, monkeypatch) -> None:  # n
     run = adding.train_one("gru", 10, 0)
     assert run["eval_steps"][0] == 0 and len(run["test_mse"]) == len(run["eval_steps"])
     assert run["best_mse"] < 0.5 * run["test_mse"][0]
+    assert run["params"]["weight_hh"].dtype == adding.DTYPE
+
+
+def _walk_keys(data: object) -> set[str]:
+    if isinstance(data, dict):
+        return set(data) | {k for v in data.values() for k in _walk_keys(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in _walk_keys(v)}
+    return set()
+
+
+def test_adding_problem_writes_no_timing(adding, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+    """A tiny end-to-end run: every output is written, none holds a measured time, and a second
+    run gives the same bytes (the cost of a step comes from the committed record)."""
+    monkeypatch.setattr(adding, "LENGTHS", (6, 8, 10))
+    monkeypatch.setattr(adding, "GRADIENT_LENGTH", 6)
+    monkeypatch.setattr(adding, "STEPS", 4)
+    monkeypatch.setattr(adding, "EVAL_EVERY", 2)
+    monkeypatch.setattr(adding, "TEST_SIZE", 8)
+    monkeypatch.setattr(adding, "JOBS", 1)
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        out.mkdir()
+        adding.main(out)
+    names = sorted(p.name for p in outs[0].iterdir())
+    assert names == sorted(
+        ["results.json", "results.md", "learning_curves.svg", "gradient_trained.svg"]
+        + [f"claim_{k}.md" for k in ("fewer_parameters", "trains_faster", "comparable_accuracy")]
+        + [f"claim_{k}.md" for k in ("lstm_better_long", "rnn_vanishes", "cell_state_unchanged")]
+    )
+    for name in names:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    results = json.loads((outs[0] / "results.json").read_text(encoding="utf-8"))
+    keys = _walk_keys(results)
+    assert not {k for k in keys if "time" in k or "cpu" in k or k.startswith("us_")}, keys
+    claim = (outs[0] / "claim_trains_faster.md").read_text(encoding="utf-8")
+    assert "make bench-record" in claim
+
+
+def test_adding_problem_cost_comes_from_the_record(adding, claims) -> None:  # noqa: ANN001
+    record = claims.kernel_times()
+    cost = adding.step_cost(record)
+    entry = record["adding_problem"]
+    assert cost == {c: entry["us_per_step"][c]["fwd+bwd"] for c in adding.CELLS}
+    assert (entry["H"], entry["B"], entry["I"]) == (adding.HIDDEN, adding.BATCH, 2)
+    stale = json.loads(json.dumps(record))
+    stale["adding_problem"]["H"] += 1
+    with pytest.raises(ValueError, match="make bench-record"):
+        adding.step_cost(stale)
+
+
+# ---- the timing record ------------------------------------------------------------------------
+def test_timing_table_reads_the_record(comparison, claims) -> None:  # noqa: ANN001
+    """The table shows the committed record's numbers, nothing measured, with its machine."""
+    record = json.loads(json.dumps(claims.kernel_times()))
+    # a recognisable value: the table must show it, so it cannot come from a clock
+    record["comparison"]["us_per_step"]["gru"]["64"]["fwd"] = 123456.0
+    record["machine"]["cpu"] = "Test CPU 9000"
+    table = comparison.timings_table(comparison.timings(record), record)
+    assert "123,456" in table and "Test CPU 9000" in table and "make bench-record" in table
+    assert comparison.DEPENDS == ("data/kernel_times.json",)
+    assert "time" not in vars(comparison)  # the module does not even import a clock
+    del record["comparison"]["us_per_step"]["lstm"]
+    with pytest.raises(ValueError, match="make bench-record"):
+        comparison.timings(record)
+
+
+def test_timing_record_is_complete(claims) -> None:  # noqa: ANN001
+    """The committed record covers every cell and names its machine; keys are sorted."""
+    path = Path(__file__).resolve().parents[1] / claims.RECORD
+    text = path.read_text(encoding="utf-8")
+    record = json.loads(text)
+    assert text == json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    assert set(record["comparison"]["us_per_step"]) == set(gr.CELL_NAMES)
+    for by_size in record["comparison"]["us_per_step"].values():
+        for n in record["comparison"]["sizes"]:
+            assert by_size[str(n)]["fwd"] < by_size[str(n)]["fwd+bwd"]
+    for key in ("cpu", "cores", "blas_threads", "numpy", "sympy", "torch", "python"):
+        assert record["machine"][key], key
+    assert record["load"]["load_average_before"]
 
 
 # ---- verdicts on synthetic results ----------------------------------------------------------
@@ -274,7 +356,13 @@ def test_verdict_gru_fewer_parameters(claims) -> None:  # noqa: ANN001
 
 def test_verdict_trains_faster(claims) -> None:  # noqa: ANN001
     both = _results(_grid(0, 1, 3))
-    assert claims.trains_faster(both, {"gru": 80.0, "lstm": 100.0}).status == claims.HOLDS
+    v = claims.trains_faster(both, {"gru": 80.0, "lstm": 100.0}, "Test CPU")
+    assert v.status == claims.HOLDS and "Test CPU" in v.evidence
+    # steps x recorded cost: T = 50, 100 steps, 80 µs per time step -> 0.4 s
+    assert "GRU 3 of 3 solved (100 steps, about 0.4 s)" in v.evidence
+    unsolved = claims.trains_faster(_results(_grid(0, 0, 3)), {"gru": 80.0, "lstm": 100.0})
+    # LSTM, T = 50, unsolved: more than 300 steps x 50 x 100 µs
+    assert "LSTM 0 of 3 (not within 300 steps, > 1.5 s)" in unsolved.evidence
     assert claims.trains_faster(both, {"gru": 120.0, "lstm": 100.0}).status == claims.PARTLY
     lstm_wins = _results(_grid(0, 3, 1))
     assert claims.trains_faster(lstm_wins, {"gru": 120.0, "lstm": 100.0}).status == claims.FAILS

@@ -14,14 +14,11 @@ Screenshots in the light and dark schemes land in ``screenshots/``.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,14 +33,6 @@ from gated_ref.derive import Assign, forward_schedule
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
 NODE = shutil.which("node") or "node"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOL = 1e-12
 EXPLORER_JS = (
     "generated/explorer/explorer-cells.js",
@@ -310,50 +299,16 @@ def test_value_ranges() -> None:
 # ---- part 2: the page in headless Chromium -------------------------------------------------
 
 
-def _handler(directory: Path):
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # noqa: ANN002
-            pass
-
-        def do_GET(self) -> None:
-            # Material's instant navigation follows links listed in sitemap.xml: list them here.
-            if self.path.split("?")[0] == "/sitemap.xml":
-                text = (directory / "sitemap.xml").read_text(encoding="utf-8")
-                base = re.findall(r"<loc>([^<]+)</loc>", text)[0]
-                body = text.replace(base, f"http://{self.headers['Host']}/").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            super().do_GET()
-
-    return functools.partial(Handler, directory=str(directory))
+@pytest.fixture(scope="module")
+def site(built_site: Path, site_url: str) -> tuple[Path, str]:
+    """The built site's folder and its address on 127.0.0.1 (conftest serves it)."""
+    return built_site, site_url
 
 
 @pytest.fixture(scope="module")
-def site(built_site: Path) -> Iterator[tuple[Path, str]]:
-    """The built site over HTTP on 127.0.0.1."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make browser` installs Debian's")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(built_site))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield built_site, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser(site: tuple[Path, str]) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium: object) -> object:
+    """The session's headless Chromium (conftest)."""
+    return chromium
 
 
 class Tab:

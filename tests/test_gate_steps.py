@@ -10,16 +10,11 @@
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
@@ -285,57 +280,6 @@ def test_captions_state_computed_numbers(experiment, tmp_path: Path) -> None:  #
 
 
 # ---- the stepper in a browser --------------------------------------------------------------
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site: Path) -> Iterator[str]:
-    """The built site over HTTP on 127.0.0.1; sitemap URLs rewritten for instant navigation."""
-
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # noqa: ANN002
-            pass
-
-        def do_GET(self) -> None:
-            if self.path.split("?")[0] == "/sitemap.xml":
-                text = (built_site / "sitemap.xml").read_text(encoding="utf-8")
-                first = re.findall(r"<loc>([^<]+)</loc>", text)[0]
-                body = text.replace(first, f"http://{self.headers['Host']}/").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            super().do_GET()
-
-    httpd = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(built_site))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
-@pytest.fixture(scope="module")
-def chromium(site_url: str):  # noqa: ANN201
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("needs Chromium: `make browser` installs Debian's")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _visible_caption(page) -> str:  # noqa: ANN001

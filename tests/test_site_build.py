@@ -7,6 +7,7 @@ import html
 import importlib.util
 import re
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -59,11 +60,17 @@ def test_rebuild_with_no_change_renders_nothing_and_keeps_bytes(built_site: Path
 def test_clean_build_elsewhere_is_byte_identical(built_site: Path, tmp_path: Path) -> None:
     """Two builds of the same sources, with no cache, in another folder: the same bytes."""
     copy = tmp_path / "repo"
-    ignore = shutil.ignore_patterns("generated", "__pycache__", ".ipynb_checkpoints")
-    for name in ("docs", "diagrams", "gated_ref", "hooks", "sitebuild"):
-        shutil.copytree(ROOT / name, copy / name, ignore=ignore)
-    for name in ("mkdocs.yml", "pyproject.toml"):
-        shutil.copy2(ROOT / name, copy / name)
+    # Every source file git would put in a clone (tracked, or new and not ignored).
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
     # The verified MathJax tarball, so this test needs no network (its hash is still checked).
     tarball = ROOT / ".cache" / "npm" / f"mathjax-{vendor.MATHJAX_VERSION}.tgz"
     (copy / ".cache" / "npm").mkdir(parents=True)
