@@ -1,0 +1,86 @@
+"""Time until the explorer page is interactive, and the size of its assets.
+
+Serves the built ``site/`` (run ``make docs`` first) on 127.0.0.1, opens ``explorer/`` in
+headless Chromium several times with a cold cache, and prints the median time from navigation
+start to the page's own "ready" mark, next to the target (1 s) and the explorer's JavaScript
+size (target: under 100 KB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+OWN_JS = (
+    "generated/explorer/explorer-cells.js",
+    "generated/explorer/presets.js",
+    "javascripts/explorer.js",
+)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Static files, no request log."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def main() -> None:
+    """Print the explorer's asset sizes and its median time to interactive."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "site")
+    parser.add_argument("--loads", type=int, default=7)
+    args = parser.parse_args()
+    if not (args.site / "explorer" / "index.html").is_file():
+        raise SystemExit(f"--site: no explorer page under {args.site}; run `make docs` first")
+    sizes = {path: (args.site / path).stat().st_size for path in OWN_JS}
+    handler = functools.partial(QuietHandler, directory=str(args.site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/explorer/"
+    ready: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(args.loads):
+            context = browser.new_context()  # a cold cache every time
+            page = context.new_page()
+            page.goto(url, wait_until="load")
+            page.wait_for_selector("#gr-explorer[data-ready='true']", timeout=10_000)
+            ready.append(
+                float(page.evaluate("document.getElementById('gr-explorer').dataset.readyMs"))
+            )
+            context.close()
+        browser.close()
+    httpd.shutdown()
+    total = sum(sizes.values())
+    for path, size in sizes.items():
+        print(f"{path:<40}{size:>9,} B")
+    print(
+        f"{'explorer JavaScript, total':<40}{total:>9,} B   (target < 100 KB: "
+        f"{'yes' if total < 100_000 else 'no'})"
+    )
+    median = statistics.median(ready)
+    print(
+        f"time to interactive, median of {len(ready)} cold loads: {median:.0f} ms "
+        f"(min {min(ready):.0f}, max {max(ready):.0f}; target < 1000 ms: "
+        f"{'yes' if median < 1000 else 'no'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
