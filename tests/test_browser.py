@@ -47,7 +47,16 @@ class Watch:
         page.route("**/*", route)
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        # A load the page itself cancels (a font still in flight while instant navigation
+        # swaps the page) is net::ERR_ABORTED, not a broken resource; a missing file shows
+        # up below as HTTP 404, and anything refused or unreachable as another failure.
+        page.on(
+            "requestfailed",
+            lambda r: (
+                "ERR_ABORTED" not in (r.failure or "")
+                and self.failed.append(f"{r.url}: {r.failure}")
+            ),
+        )
         page.on(
             "response",
             lambda r: r.status >= 400 and self.failed.append(f"{r.url}: HTTP {r.status}"),

@@ -334,7 +334,13 @@ class Tab:
         self.page.route("**/*", route)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+        self.page.on(  # a load the page cancels itself (ERR_ABORTED) is not a broken file
+            "requestfailed",
+            lambda r: (
+                "ERR_ABORTED" not in (r.failure or "")
+                and self.errors.append(f"failed: {r.url}: {r.failure}")
+            ),
+        )
 
     def open_explorer(self, origin: str) -> None:
         self.page.goto(origin + "explorer/", wait_until="load")
