@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 import gated_ref as gr
 
@@ -34,3 +35,33 @@ def loss(kernel, params, x, state, dy, dstate) -> float:  # noqa: ANN001
     for s, d in dstate.items():
         total += float(np.sum(final[s] * d))
     return total
+
+
+def lambdify_step(
+    spec: gr.CellSpec,
+    params: dict[str, np.ndarray],
+    x_t: np.ndarray,
+    state: dict[str, np.ndarray],
+) -> dict[sp.Symbol, np.ndarray]:
+    """Every symbol of one step for one sequence (x_t: (I,), state: (H,) each), evaluated
+    node by node with ``sympy.lambdify``: an oracle that shares no code with our printer."""
+    H = params["weight_hh"].shape[1]
+    env: dict[sp.Symbol, np.ndarray] = {spec.prev[s]: state[s] for s in spec.states}
+    for k, g in enumerate(spec.gates):
+        rows = slice(k * H, (k + 1) * H)
+        env[spec.input_affine[g]] = params["weight_ih"][rows] @ x_t + params["bias_ih"][rows]
+    for p in spec.elementwise_params:
+        env[p.symbol] = params[p.key][p.row]
+    ns = {"sigmoid": lambda v: 1 / (1 + np.exp(-v))}
+    for node in spec.nodes:
+        for k, g in enumerate(spec.gates):
+            src = spec.hidden_source[g]
+            if src in env and spec.hidden_affine[g] not in env:
+                rows = slice(k * H, (k + 1) * H)
+                env[spec.hidden_affine[g]] = (
+                    params["weight_hh"][rows] @ env[src] + params["bias_hh"][rows]
+                )
+        args = sorted(node.rhs.free_symbols, key=str)
+        fn = sp.lambdify(args, node.rhs, modules=[ns, "numpy"])
+        env[node.symbol] = fn(*[env[a] for a in args])
+    return env

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from core_helpers import problem
+from core_helpers import lambdify_step, problem
 
 import gated_ref as gr
 from gated_ref.functions import SREPR_NAMESPACE, sigmoid
@@ -82,37 +82,13 @@ def test_sigmoid_derivative_and_value_at_50_digits() -> None:
     assert abs(d - (exact * (1 - exact)).evalf(50)) < sp.Float(10) ** -45
 
 
-def one_step_values(spec: gr.CellSpec, params, x, state) -> dict[sp.Symbol, np.ndarray]:  # noqa: ANN001
-    """Every symbol of one step, evaluated with sympy.lambdify (not our code printer)."""
-    H = params["weight_hh"].shape[1]
-    env: dict[sp.Symbol, np.ndarray] = {spec.prev[s]: state[s][0] for s in spec.states}
-    for k, g in enumerate(spec.gates):
-        rows = slice(k * H, (k + 1) * H)
-        env[spec.input_affine[g]] = params["weight_ih"][rows] @ x[0, 0] + params["bias_ih"][rows]
-    for p in spec.elementwise_params:
-        env[p.symbol] = params[p.key][p.row]
-    ns = {"sigmoid": lambda v: 1 / (1 + np.exp(-v))}
-    for node in spec.nodes:
-        for k, g in enumerate(spec.gates):
-            src = spec.hidden_source[g]
-            if src in env and spec.hidden_affine[g] not in env:
-                rows = slice(k * H, (k + 1) * H)
-                env[spec.hidden_affine[g]] = (
-                    params["weight_hh"][rows] @ env[src] + params["bias_hh"][rows]
-                )
-        args = sorted(node.rhs.free_symbols, key=str)
-        fn = sp.lambdify(args, node.rhs, modules=[ns, "numpy"])
-        env[node.symbol] = fn(*[env[a] for a in args])
-    return env
-
-
 @pytest.mark.parametrize("name", gr.CELL_NAMES)
 def test_one_step_jacobians_match_finite_differences(name: str) -> None:
     spec = gr.cell(name)
     back = gr.derive(spec)
     H = 3
     kernel, params, x, state, _, _ = problem(name, T=1, B=1, I=2, H=H, seed=7)
-    env = one_step_values(spec, params, x, state)
+    env = lambdify_step(spec, params, x[0, 0], {s: v[0] for s, v in state.items()})
     expected = {(j.of, j.wrt) for j in back.jacobians}
     assert expected == {(a, b) for a in spec.states for b in spec.states}
     for jac in back.jacobians:

@@ -21,6 +21,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 import sympy as sp
+from core_helpers import lambdify_step
 
 import gated_ref as gr
 
@@ -218,31 +219,11 @@ def experiment():  # noqa: ANN201
 def lambdify_steps(spec: gr.CellSpec, params, x: np.ndarray) -> dict[str, np.ndarray]:  # noqa: ANN001
     """Every node over time, evaluating each SymPy rhs with lambdify, one step at a time."""
     H = params["weight_hh"].shape[1]
-    ns = {"sigmoid": lambda v: 1 / (1 + np.exp(-v))}
-    fns = {}
-    for node in spec.nodes:
-        args = sorted(node.rhs.free_symbols, key=str)
-        fns[node.symbol] = (args, sp.lambdify(args, node.rhs, modules=[ns, "numpy"]))
     state = {s: np.zeros(H) for s in spec.states}
     out: dict[str, list[np.ndarray]] = {n.symbol.name: [] for n in spec.nodes}
     for t in range(x.shape[0]):
-        env = {spec.prev[s]: state[s] for s in spec.states}
-        for k, g in enumerate(spec.gates):
-            rows = slice(k * H, (k + 1) * H)
-            w_x = params["weight_ih"][rows] @ x[t, 0]
-            env[spec.input_affine[g]] = w_x + params["bias_ih"][rows]
-        for p in spec.elementwise_params:
-            env[p.symbol] = params[p.key][p.row]
+        env = lambdify_step(spec, params, x[t, 0], state)
         for node in spec.nodes:
-            for k, g in enumerate(spec.gates):
-                src = spec.hidden_source[g]
-                if src in env and spec.hidden_affine[g] not in env:
-                    rows = slice(k * H, (k + 1) * H)
-                    env[spec.hidden_affine[g]] = (
-                        params["weight_hh"][rows] @ env[src] + params["bias_hh"][rows]
-                    )
-            args, fn = fns[node.symbol]
-            env[node.symbol] = fn(*[env[a] for a in args])
             out[node.symbol.name].append(env[node.symbol])
         state = {s: env[spec.out[s]] for s in spec.states}
     return {k: np.array(v) for k, v in out.items()}
