@@ -1,7 +1,7 @@
 # The single entry point: `make docs` builds the site, `make test` runs the whole suite.
 #
 #   make docs      create .venv, install the docs extra, render diagrams, build site/
-#   make serve     live preview on http://127.0.0.1:8000 (re-renders what changed)
+#   make serve     live preview on http://127.0.0.1:8000/gated-ref/ (re-renders what changed)
 #   make test      install the test extra and Chromium, build the site, run every test
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
 #   make lint      ruff check + ruff format --check
