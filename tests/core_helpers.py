@@ -42,9 +42,15 @@ def lambdify_step(
     params: dict[str, np.ndarray],
     x_t: np.ndarray,
     state: dict[str, np.ndarray],
+    overrides: dict[str, object] | None = None,
 ) -> dict[sp.Symbol, np.ndarray]:
     """Every symbol of one step for one sequence (x_t: (I,), state: (H,) each), evaluated
-    node by node with ``sympy.lambdify``: an oracle that shares no code with our printer."""
+    node by node with ``sympy.lambdify``: an oracle that shares no code with our printer.
+
+    ``overrides`` maps a node name to a value (scalar or (H,)) that replaces the node's own
+    before any later node reads it; ``None`` leaves the node alone.
+    """
+    overrides = overrides or {}
     H = params["weight_hh"].shape[1]
     env: dict[sp.Symbol, np.ndarray] = {spec.prev[s]: state[s] for s in spec.states}
     for k, g in enumerate(spec.gates):
@@ -63,5 +69,8 @@ def lambdify_step(
                 )
         args = sorted(node.rhs.free_symbols, key=str)
         fn = sp.lambdify(args, node.rhs, modules=[ns, "numpy"])
-        env[node.symbol] = fn(*[env[a] for a in args])
+        value = np.broadcast_to(fn(*[env[a] for a in args]), (H,)).astype(float)
+        if overrides.get(node.symbol.name) is not None:
+            value = np.broadcast_to(np.asarray(overrides[node.symbol.name], float), (H,))
+        env[node.symbol] = value
     return env

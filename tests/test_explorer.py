@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import sympy as sp
+from core_helpers import lambdify_step
 
 import gated_ref as gr
 from gated_ref import javascript
-from gated_ref.derive import Assign, forward_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "screenshots"
@@ -135,33 +135,8 @@ def oracle_step(
 ) -> dict[str, np.ndarray]:
     """One step from the spec with sympy.lambdify, node by node, overrides applied in order."""
     spec = gr.cell(name)
-    H = params["weight_hh"].shape[1]
-    env: dict[sp.Symbol, np.ndarray] = {spec.prev[s]: state[s] for s in spec.states}
-    for k, g in enumerate(spec.gates):
-        rows = slice(k * H, (k + 1) * H)
-        env[spec.input_affine[g]] = params["weight_ih"][rows] @ x + params["bias_ih"][rows]
-    for p in spec.elementwise_params:
-        env[p.symbol] = params[p.key][p.row]
-    modules = [{"sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a))}, "numpy"]
-    values = {}
-    for st in forward_schedule(spec):
-        if isinstance(st, Assign):
-            syms = sorted(st.expr.free_symbols, key=lambda s: s.name)
-            f = sp.lambdify(syms, st.expr, modules=modules)
-            value = np.broadcast_to(f(*(env[s] for s in syms)), (H,)).astype(float)
-            if overrides.get(st.target.name) is not None:
-                value = np.broadcast_to(np.asarray(overrides[st.target.name], float), (H,))
-            env[st.target] = value
-            values[st.target.name] = value
-        else:
-            for g in st.group.gates:
-                k = spec.gates.index(g)
-                rows = slice(k * H, (k + 1) * H)
-                src = env[st.group.source]
-                env[spec.hidden_affine[g]] = (
-                    params["weight_hh"][rows] @ src + params["bias_hh"][rows]
-                )
-    return values
+    env = lambdify_step(spec, params, x, state, overrides)
+    return {n.symbol.name: env[n.symbol] for n in spec.nodes}
 
 
 def test_node_step_overrides_match_oracle(bundle: str, tmp_path: Path) -> None:
