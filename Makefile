@@ -3,10 +3,13 @@
 #   make docs      create .venv, install the docs extra, render diagrams, build site/
 #   make serve     live preview on http://127.0.0.1:8000/gated-ref/ (re-renders what changed)
 #   make test      install the test extra and Chromium, build the site, run every test
+#   make test-quick  the inner loop: no site build, no browser
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
 #   make lint      ruff check + ruff format --check
 #   make bench     generated kernels vs torch CPU vs a NumPy loop, lowering times, explorer load
 #   make bench-record  re-measure data/kernel_times.json (the timings the site shows)
+#   make experiments   run the LSTM vs GRU grid, write data/experiments.json (SCHEDULER=tcp://...
+#                      sends the runs to an existing Dask cluster instead of local processes)
 #   make clean     remove build outputs and caches; keeps .venv
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -17,7 +20,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs serve test lint bench bench-record clean venv deps-docs deps-test browser node diagrams
+.PHONY: docs serve test test-quick lint bench bench-record experiments clean venv deps-docs deps-test browser node diagrams
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +61,11 @@ serve: deps-docs
 test: deps-test
 	$(PY) -m pytest
 
+# The inner loop: everything except the site build, the browser and the Dask cluster.
+test-quick: deps-test
+	$(PY) -m pytest -q -x --ignore=tests/test_browser.py --ignore=tests/test_site_build.py \
+		--ignore=tests/test_explorer.py -k "not dask and not identical_across_runs"
+
 lint: deps-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -73,6 +81,11 @@ bench: deps-test docs
 # byte-identical. Re-run on a quiet machine and commit the result.
 bench-record: deps-test
 	$(PY) bench/record_kernel_times.py --out data/kernel_times.json
+
+# The committed record the LSTM vs GRU page reads: step times (each contender alone), then the
+# grid on both cores (or on the Dask cluster at SCHEDULER). `make docs` refuses a stale record.
+experiments: deps-test
+	$(PY) -m gated_ref.experiments $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 clean:
 	rm -rf site .cache docs/generated screenshots .pytest_cache .ruff_cache .hypothesis

@@ -1,21 +1,19 @@
 """Record the generated kernels' measured times for the site: ``data/kernel_times.json``.
 
-The site shows measured times (the comparison table on the LSTM vs GRU page, and the cost per
-training step behind the "GRU trains faster" verdict), but a build must not measure anything:
-two builds of one commit give the same bytes. So the measurements are a data record, made here,
-reviewed and committed, and read by ``diagrams/cell_comparison.py`` and
-``diagrams/adding_problem.py``. Refresh it with ``make bench-record``.
+The site shows measured times (the comparison table on the LSTM vs GRU page), but a build must
+not measure anything: two builds of one commit give the same bytes. So the measurements are a
+data record, made here, reviewed and committed, and read by ``diagrams/cell_comparison.py``.
+Refresh it with ``make bench-record``. (The step times behind the "GRU trains faster" verdict
+are measured by ``make experiments``, each contender alone: ``gated_ref.experiments.timing``.)
 
 What is measured, each as µs per time step (one step of the whole batch):
 
 - ``comparison``: every cell in ``gr.CELL_NAMES``, forward and forward + backward, at the sizes
-  of the comparison table (``cell_comparison.TIMING_*``: float64, I = H);
-- ``adding_problem``: the cells of the adding problem at that experiment's sizes (I = 2,
-  ``HIDDEN``, ``BATCH``, ``DTYPE``), forward + backward.
+  of the comparison table (``cell_comparison.TIMING_*``: float64, I = H).
 
-The sizes are read from the two diagram scripts, so the record cannot drift from what they
-show; they check the record against their own settings and stop, naming this script, when it
-does not match.
+The sizes are read from the diagram script, so the record cannot drift from what it shows; it
+checks the record against its own settings and stops, naming this script, when it does not
+match.
 
 Method: one BLAS thread (as the training runs), warm-up calls, then ``--repeats`` rounds; each
 round times every configuration once, round-robin, so a slow phase of a shared machine hits them
@@ -96,10 +94,9 @@ def load_average() -> list[float]:
         return []
 
 
-def _sizes() -> tuple[dict, dict]:
-    """The comparison table's and the adding problem's sizes, read from the diagram scripts."""
+def _sizes() -> dict:
+    """The comparison table's sizes, read from its diagram script."""
     sys.path.insert(0, str(DIAGRAMS))
-    import adding_problem
     import cell_comparison
 
     comparison = {
@@ -109,15 +106,7 @@ def _sizes() -> tuple[dict, dict]:
         "dtype": "float64",
         "cells": list(gr.CELL_NAMES),
     }
-    adding = {
-        "T": adding_problem.RECORD_T,
-        "B": adding_problem.BATCH,
-        "I": 2,
-        "H": adding_problem.HIDDEN,
-        "dtype": np.dtype(adding_problem.DTYPE).name,
-        "cells": list(adding_problem.CELLS),
-    }
-    return comparison, adding
+    return comparison
 
 
 def _runners(name: str, t: int, b: int, i: int, h: int, dtype: str) -> dict[str, Callable]:
@@ -159,20 +148,15 @@ def record(warmup: int, repeats: int, quick: bool = False) -> dict:
     """Measure everything the site shows; return the record."""
     from threadpoolctl import threadpool_limits
 
-    comparison, adding = _sizes()
+    comparison = _sizes()
     if quick:
         comparison |= {"T": 4, "sizes": [8]}
-        adding |= {"T": 4}
     configs: dict[tuple, Callable] = {}
     for name in comparison["cells"]:
         for n in comparison["sizes"]:
             sizes = (comparison["T"], comparison["B"], n, n, comparison["dtype"])
             for pass_, run in _runners(name, *sizes).items():
                 configs[("comparison", name, str(n), pass_)] = run
-    for name in adding["cells"]:
-        sizes = (adding["T"], adding["B"], adding["I"], adding["H"], adding["dtype"])
-        for pass_, run in _runners(name, *sizes).items():
-            configs[("adding_problem", name, pass_)] = run
     with threadpool_limits(1):
         load_before = load_average()
         info = machine()
@@ -181,7 +165,7 @@ def record(warmup: int, repeats: int, quick: bool = False) -> dict:
         elapsed = time.perf_counter() - start
         load_after = load_average()
     for key, seconds in medians.items():
-        section = comparison if key[0] == "comparison" else adding
+        section = comparison
         node = section.setdefault("us_per_step", {})
         for part in key[1:-1]:
             node = node.setdefault(part, {})
@@ -190,7 +174,7 @@ def record(warmup: int, repeats: int, quick: bool = False) -> dict:
         "about": (
             "Measured times of the generated NumPy kernels, in µs per time step of a whole "
             "batch; written by bench/record_kernel_times.py (make bench-record), read by "
-            "diagrams/cell_comparison.py and diagrams/adding_problem.py."
+            "diagrams/cell_comparison.py."
         ),
         "machine": info,
         "method": {
@@ -210,7 +194,6 @@ def record(warmup: int, repeats: int, quick: bool = False) -> dict:
             ),
         },
         "comparison": comparison,
-        "adding_problem": adding,
     }
 
 

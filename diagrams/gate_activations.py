@@ -1,113 +1,105 @@
-"""Gate activations over time: a trained LSTM and GRU reading a sentence, character by character.
+"""Gate activations over time: an LSTM and a GRU trained on English text, reading held-out text.
 
-Both cells are trained at build time, with the generated NumPy kernels and
-``gated_ref.train.Adam``, to predict the next character of a few fixed English sentences
-(one-hot characters in, a linear softmax readout out). Then each reads the sentence
-:data:`SENTENCE` from a zero state, and the kernel's own forward cache gives the plotted
-values: the gates i, f, o and the cell state c of the LSTM, the gates r and z of the GRU,
-and both hidden states.
+Both models come from the experiment record (``data/experiments.json``, ``make experiments``):
+the character-level language-modelling runs (``char_lm-50``) from seed 0 at the learning rate
+the protocol chose, whose trained parameters the record keeps. Each reads an excerpt of the
+*test* split from a zero state, and the kernel's own forward cache gives the plotted values:
+the gates i, f, o and the cell state c of the LSTM, the gates r and z of the GRU, and both
+hidden states. The captions give each model's held-out loss: the record's test bits per
+character, recomputed here from the recorded parameters (the build fails if they differ).
 
 Writes ``lstm_gates.svg``, ``gru_gates.svg``, ``hidden_mean.svg`` and one Markdown snippet per
-figure (``lstm.md``, ``gru.md``, ``hidden.md``) whose captions state what was trained, with the
-numbers computed here. The snippets' image paths are relative to a page under ``docs/cells/``.
+figure (``lstm.md``, ``gru.md``, ``hidden.md``). The snippets' image paths are relative to a
+page under ``docs/cells/``.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from _style import PALETTE, figure, save_svg
 
 import gated_ref as gr
-from gated_ref.train import Adam, clip_by_global_norm, softmax_cross_entropy
+from gated_ref import tasks
+from gated_ref.experiments import record
+from gated_ref.experiments.claims import final_runs
+from gated_ref.experiments.probes import params_of
+from gated_ref.experiments.run import READOUT, RunConfig, evaluate
+from gated_ref.train import softmax_cross_entropy
 
 SEED = 0
-SENTENCE = "The dog which ran away from home has returned."
-#: The training text: sentences with a subject far from its verb, and the one shown.
-CORPUS = (
-    SENTENCE,
-    "The dogs which ran away from home have returned.",
-    "The cat which sat on the wall has gone to sleep.",
-    "The cats which sat on the wall have gone to sleep.",
-    "A bird that flew over the hill has come back.",
-    "The children who played in the park have gone home.",
-    "The man who lost his keys has found them again.",
-    "The girls who ran to school have won the race.",
-)
+TASK = "char_lm-50"
+#: Characters of the test split shown (from its first line break on).
+SHOWN_CHARS = 48
 CELLS = ("lstm", "gru")
 #: What each cell's heatmaps show, in order: gate nodes, then states.
 SHOWN = {"lstm": ("i", "f", "o", "c"), "gru": ("r", "z")}
-HIDDEN = 24
-UNITS = 12  # units shown in the heatmaps: those whose state varies most along the sentence
-STEPS = 400
-WINDOW = 40
-BATCH = 16
-LR = 1e-2
-CLIP = 1.0
+UNITS = 12  # units shown in the heatmaps: those whose state varies most along the excerpt
 GATE_CMAP = "viridis"
 STATE_CMAP = "RdBu_r"
+DEPENDS = (record.RECORD,)
+#: Recomputed held-out numbers must match the record to this relative tolerance.
+RTOL = 1e-9
 
 
 @dataclass
 class Model:
-    """A trained cell: its kernel, parameters, softmax readout and training losses."""
+    """A trained cell from the record: its kernel, parameters, softmax readout and run."""
 
     name: str
     kernel: gr.Kernel
     params: dict[str, np.ndarray]
     readout: dict[str, np.ndarray]
-    losses: list[float] = field(default_factory=list)
+    run: dict
+    test_bpc: float  # recomputed here from the recorded parameters
 
 
 @dataclass
 class Experiment:
     """Everything the figures show, computed once."""
 
-    vocab: str
+    text: str  # the held-out excerpt shown
     models: dict[str, Model]
-    x: np.ndarray  # the sentence, one-hot (T, 1, V)
+    x: np.ndarray  # the excerpt, one-hot (T, 1, V)
     traces: dict[str, dict[str, np.ndarray]]  # cell -> quantity -> (T, H), from the kernel
     units: dict[str, np.ndarray]  # cell -> indices of the units shown
-    sentence_loss: dict[str, float]  # cell -> mean next-character loss on the sentence
+    excerpt_bpc: dict[str, float]  # cell -> bits per character on the excerpt
+    seeds: int  # seeds behind the mean test bpc
+    mean_bpc: dict[str, float]  # cell -> mean test bpc over the seeds (the record's)
 
 
-def one_hot(text: str, vocab: str) -> np.ndarray:
-    """``text`` as a (T, 1, V) float64 one-hot array over ``vocab``."""
-    index = np.array([vocab.index(ch) for ch in text])
-    return np.eye(len(vocab))[index][:, None, :]
+def one_hot(text: str) -> np.ndarray:
+    """``text`` as a (T, 1, V) float64 one-hot array over ``tasks.ALPHABET``."""
+    index = np.array([tasks.ALPHABET.index(ch) for ch in text])
+    return np.eye(len(tasks.ALPHABET))[index][:, None, :]
 
 
-def train(name: str, stream: np.ndarray, vocab_size: int) -> Model:
-    """Fit cell ``name`` to predict the next symbol of windows of ``stream`` (indices)."""
-    kernel = gr.lower(name)
-    rng = np.random.default_rng(SEED)
-    params = kernel.init_params(vocab_size, HIDDEN, rng=rng)
-    bound = 1.0 / np.sqrt(HIDDEN)
-    readout = {
-        "weight": rng.uniform(-bound, bound, (vocab_size, HIDDEN)),
-        "bias": np.zeros(vocab_size),
-    }
-    # One optimiser over both dicts; Adam updates the arrays in place.
-    opt = Adam({**params, **{f"readout.{k}": v for k, v in readout.items()}}, lr=LR)
-    eye = np.eye(vocab_size)
-    model = Model(name, kernel, params, readout)
-    for step in range(STEPS):
-        starts = rng.integers(0, len(stream), BATCH)
-        idx = stream[(starts[None, :] + np.arange(WINDOW + 1)[:, None]) % len(stream)]
-        y, _, cache = kernel.forward(eye[idx[:-1]], params)
-        loss, dy, grads_out = softmax_cross_entropy(y, idx[1:], readout["weight"], readout["bias"])
-        grads = kernel.backward(dy, cache)
-        grads = {k: grads[k] for k in params} | {f"readout.{k}": g for k, g in grads_out.items()}
-        grads, _ = clip_by_global_norm(grads, CLIP)
-        opt.step(grads)
-        model.losses.append(loss)
-        if (step + 1) % 100 == 0:
-            print(f"{name}: step {step + 1}/{STEPS}, loss {loss:.3f}", flush=True)
-    return model
+def excerpt() -> str:
+    """:data:`SHOWN_CHARS` characters of the test split, from its first line break on."""
+    codes = tasks.CharLM(50).codes("test")
+    text = "".join(tasks.ALPHABET[c] for c in codes)
+    start = text.index("\n") + 1
+    return text[start : start + SHOWN_CHARS + 1]
+
+
+def load_model(rec: dict, name: str) -> Model:
+    """The recorded ``char_lm`` run of ``name`` from seed :data:`SEED`, checked against it."""
+    run = next(r for r in final_runs(rec, name, TASK) if r["config"]["seed"] == SEED)
+    params = params_of(run)
+    cfg = RunConfig(**{**run["config"], "keep_params": False})
+    bpc = evaluate(cfg, params, "test")["bpc"]
+    want = run["final"]["test"]["bpc"]
+    if not abs(bpc - want) <= RTOL * abs(want):
+        raise record.StaleRecordError(
+            f"{record.RECORD}: {run['id']} scores {bpc:.12g} bits per character on the test split "
+            f"here, {want:.12g} in the record; run `{record.COMMAND}`"
+        )
+    cell = {k: v for k, v in params.items() if k not in READOUT}
+    readout = {"weight": params["W_out"], "bias": params["b_out"]}
+    return Model(name, gr.lower(name), cell, readout, run, float(bpc))
 
 
 def traces(model: Model, x: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -132,25 +124,26 @@ def traces(model: Model, x: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarr
 
 
 def experiment() -> Experiment:
-    """Train both cells and run them on :data:`SENTENCE`."""
-    vocab = "".join(sorted(set("".join(CORPUS))))
-    stream = np.array([vocab.index(ch) for ch in " ".join(CORPUS) + " "])
-    x = one_hot(SENTENCE, vocab)
-    targets = np.array([vocab.index(ch) for ch in SENTENCE[1:] + " "])[:, None]
-    models, all_traces, units, sentence_loss = {}, {}, {}, {}
+    """Load both recorded models and run them on the held-out excerpt."""
+    rec = record.load()
+    text = excerpt()
+    shown, following = text[:-1], text[1:]
+    x = one_hot(shown)
+    targets = np.array([tasks.ALPHABET.index(ch) for ch in following])[:, None]
+    models, all_traces, units, excerpt_bpc, mean_bpc = {}, {}, {}, {}, {}
+    seeds = 0
     for name in CELLS:
-        start = time.perf_counter()
-        model = models[name] = train(name, stream, len(vocab))
-        values, y = traces(model, x)
-        all_traces[name] = values
-        state = "c" if "c" in values else "h"
-        spread = values[state].std(axis=0)
-        units[name] = np.sort(np.argsort(-spread, kind="stable")[:UNITS])
-        sentence_loss[name], _, _ = softmax_cross_entropy(
-            y, targets, model.readout["weight"], model.readout["bias"]
-        )
-        print(f"{name}: trained in {time.perf_counter() - start:.1f} s", flush=True)
-    return Experiment(vocab, models, x, all_traces, units, sentence_loss)
+        model = load_model(rec, name)
+        models[name] = model
+        all_traces[name], y = traces(model, x)
+        key = "c" if "c" in all_traces[name] else "h"
+        units[name] = np.sort(np.argsort(all_traces[name][key].std(axis=0))[::-1][:UNITS])
+        loss = softmax_cross_entropy(y, targets, model.readout["weight"], model.readout["bias"])[0]
+        excerpt_bpc[name] = loss / np.log(2.0)
+        runs = final_runs(rec, name, TASK)
+        seeds = len(runs)
+        mean_bpc[name] = float(np.mean([r["final"]["test"]["bpc"] for r in runs]))
+    return Experiment(shown, models, x, all_traces, units, excerpt_bpc, seeds, mean_bpc)
 
 
 def _char_axis(ax, text: str) -> None:  # noqa: ANN001
@@ -187,7 +180,7 @@ def plot_heatmaps(exp: Experiment, name: str, path: Path) -> None:
         ax.set_yticks(range(0, len(units), 3), [str(u) for u in units[::3]], fontsize=6)
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
-    _char_axis(axes[-1], SENTENCE)
+    _char_axis(axes[-1], exp.text)
     axes[-1].set_xlabel("character read at step $t$")
     rows = dict(zip(shown, axes, strict=True))
     if gate_image is not None:
@@ -202,69 +195,68 @@ def plot_heatmaps(exp: Experiment, name: str, path: Path) -> None:
 def plot_hidden_mean(exp: Experiment, path: Path) -> None:
     """Mean over all hidden units of h_t, LSTM against GRU, along the sentence."""
     fig, ax = figure(height=2.6)
-    steps = np.arange(len(SENTENCE))
+    steps = np.arange(len(exp.text))
     for colour, name in zip(PALETTE, CELLS, strict=False):
         mean = exp.traces[name]["h"].mean(axis=1)
         ax.plot(steps, mean, marker="o", markersize=2.5, color=colour, label=name.upper())
     ax.axhline(0.0, color="0.5", linewidth=0.6)
     ax.grid(axis="x", visible=False)
-    _char_axis(ax, SENTENCE)
+    _char_axis(ax, exp.text)
     ax.set(xlabel="character read at step $t$", ylabel="mean of $h_t$ over units")
-    ax.set_xlim(-0.5, len(SENTENCE) - 0.5)
+    ax.set_xlim(-0.5, len(exp.text) - 0.5)
     ax.legend(loc="upper right", fontsize=8, ncols=2)
     save_svg(fig, path)
 
 
-def _training_note(exp: Experiment) -> str:
-    parts = []
-    for name in CELLS:
-        m = exp.models[name]
-        n_params = sum(v.size for v in m.params.values()) + sum(v.size for v in m.readout.values())
-        parts.append(
-            f"{name.upper()} ({n_params:,} parameters with the readout): training loss "
-            f"{np.mean(m.losses[:10]):.2f} nats per character over the first 10 steps, "
-            f"{np.mean(m.losses[-10:]):.2f} over the last 10; "
-            f"{exp.sentence_loss[name]:.2f} on the sentence shown"
-        )
+def training_note(exp: Experiment, name: str) -> str:
+    """What model ``name`` is and how well it predicts held-out text: numbers from the record."""
+    m = exp.models[name]
+    c = m.run["config"]
+    n_params = sum(v.size for v in m.params.values()) + sum(v.size for v in m.readout.values())
     return (
-        f"Trained here, at build time, with the generated kernels: next-character prediction "
-        f"on {len(CORPUS)} English sentences ({len(exp.vocab)} distinct characters, one-hot), "
-        f"hidden size {HIDDEN}, {STEPS} Adam steps (learning rate {LR:g}, {BATCH} windows of "
-        f"{WINDOW} characters, gradients clipped to norm {CLIP:g}), seed {SEED}. "
-        + "; ".join(parts)
-        + "."
+        f"The {name.upper()} is the seed-{SEED} run of the experiment record's character-level "
+        f"language model (`{TASK}`: hidden size {c['hidden']}, {n_params:,} parameters with "
+        f"the readout, {m.run['steps_run']:,} Adam steps at the chosen learning rate "
+        f"{c['lr']:g}). Held-out loss: {m.test_bpc:.3f} bits per character on the test split "
+        f"(mean over the {exp.seeds} seeds: {exp.mean_bpc[name]:.3f}); "
+        f"{exp.excerpt_bpc[name]:.3f} on the excerpt shown, which is test text it never "
+        "trained on."
     )
 
 
 def main(out_dir: Path) -> None:
-    """Train, run, and write the three figures with their Markdown snippets."""
+    """Load, run, and write the three figures with their Markdown snippets."""
     exp = experiment()
     plot_heatmaps(exp, "lstm", out_dir / "lstm_gates.svg")
     plot_heatmaps(exp, "gru", out_dir / "gru_gates.svg")
     plot_hidden_mean(exp, out_dir / "hidden_mean.svg")
-    note = _training_note(exp)
-    quote = f"\u201c{SENTENCE}\u201d"
-    for cell, stem, alt, text in (
+    quote = "\u201c" + exp.text.replace("\n", " ") + "\u201d"
+    both = " ".join(training_note(exp, n) for n in CELLS)
+    for cell, stem, alt, text, note in (
         (
             "lstm",
             "lstm_gates",
-            "LSTM gates and cell state over a sentence",
-            f"An LSTM reading {quote}: input gate $i_t$, forget gate $f_t$, output gate "
-            f"$o_t$ and cell state $c_t$ of the {UNITS} units (of {HIDDEN}) whose $c_t$ "
-            "varies most, one column per character.",
+            "LSTM gates and cell state over held-out text",
+            f"A trained LSTM reading {quote}: input gate $i_t$, forget gate $f_t$, output gate "
+            f"$o_t$ and cell state $c_t$ of the {UNITS} units whose $c_t$ varies most, one "
+            "column per character.",
+            training_note(exp, "lstm"),
         ),
         (
             "gru",
             "gru_gates",
-            "GRU gates over a sentence",
-            f"A GRU reading {quote}: reset gate $r_t$ and update gate $z_t$ of the {UNITS} "
-            f"units (of {HIDDEN}) whose $h_t$ varies most, one column per character.",
+            "GRU gates over held-out text",
+            f"A trained GRU reading {quote}: reset gate $r_t$ and update gate $z_t$ of the "
+            f"{UNITS} units whose $h_t$ varies most, one column per character.",
+            training_note(exp, "gru"),
         ),
         (
             "hidden",
             "hidden_mean",
-            "Mean hidden state over a sentence, LSTM and GRU",
-            f"Hidden state $h_t$ averaged over all {HIDDEN} units, LSTM and GRU, reading {quote}.",
+            "Mean hidden state over held-out text, LSTM and GRU",
+            f"Hidden state $h_t$ averaged over all units, the trained LSTM and GRU, reading "
+            f"{quote}.",
+            both,
         ),
     ):
         snippet = f"![{alt}](../generated/gate_activations/{stem}.svg)\n\n*{text} {note}*\n"

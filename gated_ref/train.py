@@ -38,6 +38,32 @@ def mse_last_step(
     return loss, dy, {"weight": dpred.T @ y[-1], "bias": dpred.sum(axis=0)}
 
 
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def cross_entropy_last_step(
+    y: np.ndarray, labels: np.ndarray, weight: np.ndarray, bias: np.ndarray
+) -> tuple[float, np.ndarray, Arrays]:
+    """Mean cross-entropy of a linear softmax readout of the last output y[-1] against labels (B,).
+
+    Returns the loss, dL/dy (T, B, H) and the readout's gradients ``{"weight", "bias"}``.
+    """
+    logits = linear_readout(y[-1], weight, bias)
+    if labels.shape != logits.shape[:1]:
+        raise ValueError(f"labels: got shape {labels.shape}, expected {logits.shape[:1]}")
+    logp = _log_softmax(logits)
+    batch = labels.shape[0]
+    loss = float(-np.take_along_axis(logp, labels[:, None], axis=-1).mean())
+    dlogits = np.exp(logp)
+    dlogits[np.arange(batch), labels] -= 1.0
+    dlogits /= batch
+    dy = np.zeros_like(y)
+    dy[-1] = dlogits @ weight
+    return loss, dy, {"weight": dlogits.T @ y[-1], "bias": dlogits.sum(axis=0)}
+
+
 def softmax_cross_entropy(
     y: np.ndarray, labels: np.ndarray, weight: np.ndarray, bias: np.ndarray
 ) -> tuple[float, np.ndarray, Arrays]:
@@ -48,8 +74,7 @@ def softmax_cross_entropy(
     logits = linear_readout(y, weight, bias)
     if labels.shape != y.shape[:2]:
         raise ValueError(f"labels: got shape {labels.shape}, expected {y.shape[:2]}")
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    logp = _log_softmax(logits)
     n = labels.size
     picked = np.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
     loss = float(-picked.mean())

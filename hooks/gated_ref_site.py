@@ -57,9 +57,12 @@ _mkdocs_outputs: set[str] = set()
 
 
 def notebook_cache_key(root: Path = ROOT) -> str:
-    """What executed notebooks depend on: the package, the toolchain and the diagrams'
-    ``results.json`` files (``docs/notebooks/adding_problem.ipynb`` reads one)."""
+    """What executed notebooks depend on: the package, the toolchain, the committed records in
+    ``data/`` (``docs/notebooks/adding_problem.ipynb`` reads the experiment record) and the
+    diagrams' ``results.json`` files."""
     h = hashlib.sha256(notebooks.package_hash(root / "gated_ref").encode())
+    for path in sorted((root / "data").glob("*.json")):  # the records notebooks read
+        h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     generated = root / "docs" / "generated"
     for path in sorted(generated.glob("*/results.json")):
         h.update(path.relative_to(generated).as_posix().encode() + b"\0")

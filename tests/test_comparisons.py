@@ -1,5 +1,5 @@
-"""The comparison pages' numbers: parameter counts, FLOPs, gradient flow, the adding problem's
-data, and the rules that turn measurements into verdicts on LSTM vs GRU claims."""
+"""The comparison pages' numbers: parameter counts, FLOPs, gradient flow and the kernel timing
+record. (The trained-model experiments and their verdicts: ``tests/test_experiments.py``.)"""
 
 from __future__ import annotations
 
@@ -36,11 +36,6 @@ def comparison():  # noqa: ANN201
 @pytest.fixture(scope="module")
 def flow():  # noqa: ANN201
     return _load("gradient_flow")
-
-
-@pytest.fixture(scope="module")
-def adding():  # noqa: ANN201
-    return _load("adding_problem")
 
 
 @pytest.fixture(scope="module")
@@ -202,80 +197,6 @@ def test_direct_cell_path_is_the_forget_gate(flow) -> None:  # noqa: ANN001
 
 
 # ---- the adding problem ---------------------------------------------------------------------
-def test_adding_batch(adding) -> None:  # noqa: ANN001
-    rng = np.random.default_rng(0)
-    x, target, marks = adding.adding_batch(rng, 20, 500)
-    assert x.shape == (20, 500, 2) and target.shape == (500, 1)
-    values, markers = x[..., 0], x[..., 1]
-    assert np.all((values >= 0) & (values < 1))
-    np.testing.assert_array_equal(markers.sum(axis=0), 2)
-    first, second = marks
-    assert np.all(first < 10) and np.all(second >= 10) and np.all(second < 20)
-    np.testing.assert_allclose(target[:, 0], (values * markers).sum(axis=0))
-    # always answering the mean scores Var(u1 + u2) = 1/6
-    assert np.mean((target - 1.0) ** 2) == pytest.approx(adding.BASELINE_MSE, rel=0.15)
-    with pytest.raises(ValueError, match="length"):
-        adding.adding_batch(rng, 1, 3)
-
-
-def test_adding_training_step_lowers_the_loss(adding, monkeypatch) -> None:  # noqa: ANN001
-    """A short GRU run on T = 10 improves on its initial test MSE (the loop is wired up)."""
-    monkeypatch.setattr(adding, "STEPS", 50)
-    monkeypatch.setattr(adding, "TEST_SIZE", 64)
-    run = adding.train_one("gru", 10, 0)
-    assert run["eval_steps"][0] == 0 and len(run["test_mse"]) == len(run["eval_steps"])
-    assert run["best_mse"] < 0.5 * run["test_mse"][0]
-    assert run["params"]["weight_hh"].dtype == adding.DTYPE
-
-
-def _walk_keys(data: object) -> set[str]:
-    if isinstance(data, dict):
-        return set(data) | {k for v in data.values() for k in _walk_keys(v)}
-    if isinstance(data, list):
-        return {k for v in data for k in _walk_keys(v)}
-    return set()
-
-
-def test_adding_problem_writes_no_timing(adding, monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
-    """A tiny end-to-end run: every output is written, none holds a measured time, and a second
-    run gives the same bytes (the cost of a step comes from the committed record)."""
-    monkeypatch.setattr(adding, "LENGTHS", (6, 8, 10))
-    monkeypatch.setattr(adding, "GRADIENT_LENGTH", 6)
-    monkeypatch.setattr(adding, "STEPS", 4)
-    monkeypatch.setattr(adding, "EVAL_EVERY", 2)
-    monkeypatch.setattr(adding, "TEST_SIZE", 8)
-    monkeypatch.setattr(adding, "JOBS", 1)
-    outs = [tmp_path / "a", tmp_path / "b"]
-    for out in outs:
-        out.mkdir()
-        adding.main(out)
-    names = sorted(p.name for p in outs[0].iterdir())
-    assert names == sorted(
-        ["results.json", "results.md", "learning_curves.svg", "gradient_trained.svg"]
-        + [f"claim_{k}.md" for k in ("fewer_parameters", "trains_faster", "comparable_accuracy")]
-        + [f"claim_{k}.md" for k in ("lstm_better_long", "rnn_vanishes", "cell_state_unchanged")]
-    )
-    for name in names:
-        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
-    results = json.loads((outs[0] / "results.json").read_text(encoding="utf-8"))
-    keys = _walk_keys(results)
-    assert not {k for k in keys if "time" in k or "cpu" in k or k.startswith("us_")}, keys
-    claim = (outs[0] / "claim_trains_faster.md").read_text(encoding="utf-8")
-    assert "make bench-record" in claim
-
-
-def test_adding_problem_cost_comes_from_the_record(adding, claims) -> None:  # noqa: ANN001
-    record = claims.kernel_times()
-    cost = adding.step_cost(record)
-    entry = record["adding_problem"]
-    assert cost == {c: entry["us_per_step"][c]["fwd+bwd"] for c in adding.CELLS}
-    assert (entry["H"], entry["B"], entry["I"]) == (adding.HIDDEN, adding.BATCH, 2)
-    stale = json.loads(json.dumps(record))
-    stale["adding_problem"]["H"] += 1
-    with pytest.raises(ValueError, match="make bench-record"):
-        adding.step_cost(stale)
-
-
 # ---- the timing record ------------------------------------------------------------------------
 def test_timing_table_reads_the_record(comparison, claims) -> None:  # noqa: ANN001
     """The table shows the committed record's numbers, nothing measured, with its machine."""
@@ -307,114 +228,15 @@ def test_timing_record_is_complete(claims) -> None:  # noqa: ANN001
     assert record["load"]["load_average_before"]
 
 
-# ---- verdicts on synthetic results ----------------------------------------------------------
-def _results(solved: dict[tuple[int, str], int], steps: dict | None = None, mse=None) -> dict:  # noqa: ANN001
-    lengths = sorted({t for t, _ in solved})
-    summary = []
-    for (t, cell), n in solved.items():
-        summary.append(
-            {
-                "T": t,
-                "cell": cell,
-                "solved": n,
-                "seeds": 3,
-                "median_steps_to_solve": (steps or {}).get((t, cell), 100.0) if n else None,
-                "median_final_mse": (mse or {}).get((t, cell), 0.005 if n >= 2 else 0.16),
-            }
-        )
-    decay = np.geomspace(1.0, 1e-8, 51).tolist()
-    flat = np.linspace(1.0, 0.5, 51).tolist()
-    return {
-        "config": {"lengths": lengths, "max_steps": 300},
-        "summary": summary,
-        "gradients": {
-            "T": 100,
-            "seed": {"rnn_tanh": 0, "lstm": 1, "gru": 0},
-            "solved": {"rnn_tanh": False, "lstm": True, "gru": True},
-            "init": {"rnn_tanh": decay, "lstm": decay, "gru": decay},
-            "trained": {"rnn_tanh": decay, "lstm": flat, "gru": flat},
-            "lstm_forget": {
-                "units": 4,
-                "mean_f": 0.8,
-                "prod_f_sorted": [0.9, 0.2, 0.01, 0.0],
-                "prod_f_init_max": 1e-12,
-            },
-        },
+# ---- the exact claim ---------------------------------------------------------------------------
+def test_fewer_parameters_claim_counts_like_torch(claims) -> None:  # noqa: ANN001
+    """The printed counts are torch's own parameter counts at I = H = SIZE."""
+    torch = pytest.importorskip("torch")
+    text = claims.fewer_parameters()
+    n = claims.SIZE
+    counts = {
+        name: sum(p.numel() for p in module(n, n).parameters())
+        for name, module in (("gru", torch.nn.GRU), ("lstm", torch.nn.LSTM))
     }
-
-
-def _grid(rnn: int, lstm: int, gru: int, lengths=(50, 200)) -> dict:  # noqa: ANN001
-    return {
-        (t, c): n for t in lengths for c, n in (("rnn_tanh", rnn), ("lstm", lstm), ("gru", gru))
-    }
-
-
-def test_verdict_gru_fewer_parameters(claims) -> None:  # noqa: ANN001
-    v = claims.fewer_parameters(256)
-    assert v.status == claims.HOLDS and "394,752" in v.evidence and "526,336" in v.evidence
-
-
-def test_verdict_trains_faster(claims) -> None:  # noqa: ANN001
-    both = _results(_grid(0, 1, 3))
-    v = claims.trains_faster(both, {"gru": 80.0, "lstm": 100.0}, "Test CPU")
-    assert v.status == claims.HOLDS and "Test CPU" in v.evidence
-    # steps x recorded cost: T = 50, 100 steps, 80 µs per time step -> 0.4 s
-    assert "GRU 3 of 3 solved (100 steps, about 0.4 s)" in v.evidence
-    unsolved = claims.trains_faster(_results(_grid(0, 0, 3)), {"gru": 80.0, "lstm": 100.0})
-    # LSTM, T = 50, unsolved: more than 300 steps x 50 x 100 µs
-    assert "LSTM 0 of 3 (not within 300 steps, > 1.5 s)" in unsolved.evidence
-    assert claims.trains_faster(both, {"gru": 120.0, "lstm": 100.0}).status == claims.PARTLY
-    lstm_wins = _results(_grid(0, 3, 1))
-    assert claims.trains_faster(lstm_wins, {"gru": 120.0, "lstm": 100.0}).status == claims.FAILS
-    # equal solved counts: fewer steps decides
-    steps = {(50, "gru"): 300.0, (50, "lstm"): 100.0, (200, "gru"): 300.0, (200, "lstm"): 100.0}
-    slow = _results(_grid(0, 3, 3), steps=steps)
-    assert claims.trains_faster(slow, {"gru": 100.0, "lstm": 100.0}).status == claims.FAILS
-
-
-def test_verdict_comparable_accuracy(claims) -> None:  # noqa: ANN001
-    assert claims.comparable_accuracy(_results(_grid(0, 3, 2))).status == claims.HOLDS
-    apart = _results(_grid(0, 0, 3))
-    v = claims.comparable_accuracy(apart)
-    assert v.status == claims.FAILS and "$T = 50, 200$" in v.evidence
-    mixed = _grid(0, 3, 3) | {(200, "lstm"): 0}
-    assert claims.comparable_accuracy(_results(mixed)).status == claims.PARTLY
-
-
-def test_verdict_lstm_better_on_long_sequences(claims) -> None:  # noqa: ANN001
-    assert claims.lstm_better_long(_results(_grid(0, 3, 1))).status == claims.HOLDS
-    assert claims.lstm_better_long(_results(_grid(0, 1, 3))).status == claims.FAILS
-    tie = _results(_grid(0, 3, 3), mse={(200, "lstm"): 0.001, (200, "gru"): 0.008})
-    assert claims.lstm_better_long(tie).status == claims.HOLDS
-    even = _results(_grid(0, 3, 3))
-    assert claims.lstm_better_long(even).status == claims.FAILS
-
-
-def test_verdict_rnn_vanishes(claims) -> None:  # noqa: ANN001
-    res = _results(_grid(0, 3, 3))
-    v = claims.rnn_vanishes(res)
-    assert v.status == claims.HOLDS and "the LSTM's rose from 1e-08 to 0.5" in v.evidence
-    res["gradients"]["trained"]["rnn_tanh"] = np.linspace(1, 0.5, 51).tolist()
-    assert claims.rnn_vanishes(res).status == claims.PARTLY
-    res["gradients"]["init"]["rnn_tanh"] = np.linspace(1, 2, 51).tolist()
-    assert claims.rnn_vanishes(res).status == claims.FAILS
-
-
-def test_verdict_cell_state_unchanged(claims) -> None:  # noqa: ANN001
-    res = _results(_grid(0, 3, 3))
-    v = claims.cell_state_unchanged(res)
-    assert v.status == claims.PARTLY and "1 of 4 units" in v.evidence
-    assert "seed 1, which solved the task" in v.evidence and "opened it" in v.evidence
-    res["gradients"]["lstm_forget"]["prod_f_sorted"] = [0.99, 0.97, 0.95, 0.92]
-    assert claims.cell_state_unchanged(res).status == claims.HOLDS
-    res["gradients"]["lstm_forget"]["prod_f_sorted"] = [0.3, 0.1, 0.0, 0.0]
-    assert claims.cell_state_unchanged(res).status == claims.FAILS
-
-
-def test_verdicts_render_as_admonitions(claims, tmp_path: Path) -> None:  # noqa: ANN001
-    res = _results(_grid(0, 3, 3))
-    claims.render_all(res, {"gru": 90.0, "lstm": 100.0}, tmp_path)
-    files = sorted(p.name for p in tmp_path.iterdir())
-    assert len(files) == 6 and all(f.startswith("claim_") for f in files)
-    text = (tmp_path / "claim_fewer_parameters.md").read_text(encoding="utf-8")
-    assert text.startswith('!!! success "Claim: GRU has fewer parameters"')
+    assert f"{counts['gru']:,} against {counts['lstm']:,}" in text
+    assert "Verdict: holds" in text
