@@ -77,9 +77,9 @@ LABELS = {"lstm_1997": "1997 LSTM, no forget gate", "lstm": "LSTM with forget ga
 
 def snippet(stats: dict[str, dict[str, float]]) -> str:
     """The Markdown table the page includes, and its set-up."""
+    abs_c = r"$\lvert c_t \rvert$"
     rows = [
-        f"| Cell | mean $\\lvert c_t \\rvert$ at $t = 100$ | mean $\\lvert c_t \\rvert$ at $t = {T}$ "
-        f"| largest $\\lvert c_t \\rvert$ "
+        f"| Cell | mean {abs_c} at $t = 100$ | mean {abs_c} at $t = {T}$ | largest {abs_c} "
         f"| units with $\\lvert \\tanh c_t \\rvert > {SATURATED}$ | mean $1 - \\tanh^2 c_t$ |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
