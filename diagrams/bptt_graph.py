@@ -9,7 +9,7 @@ its readers, as ``gated_ref.steps.walk`` finds them (for the LSTM's cell state: 
 step and c_{t+1} in the next, the two paths).
 
 The SVG is written as text, coordinates rounded to 0.1 px: the same bytes on every run.
-Writes ``lstm.svg``.
+Writes ``lstm.svg`` and its caption, ``lstm.md``.
 """
 
 from __future__ import annotations
@@ -234,9 +234,27 @@ def _svg_text(tex: str) -> str:
     return text
 
 
+def caption(spec: gr.CellSpec) -> str:
+    """The figure's caption: how many steps, and each state's readers (from the walks)."""
+    parts = []
+    for s in spec.states:
+        readers = [f"${r.of}$" for r in walk(spec, s).readers]
+        if s == "h":
+            readers.append(r"the loss term $\ell_{t}$")
+        parts.append(f"into ${s}_{{t}}$ from {', '.join(readers)}")
+    return (
+        f"{STEPS} steps of `{spec.name}`, unrolled. Adjoint arrows: "
+        + "; ".join(parts)
+        + ". A pre-activation $a_{k,t+1}$ is drawn as the gate node that applies its "
+        "nonlinearity.\n"
+    )
+
+
 def main(out_dir: Path) -> None:
-    """Write ``lstm.svg``."""
-    (out_dir / f"{CELL}.svg").write_text(svg(gr.cell(CELL)), encoding="utf-8")
+    """Write ``lstm.svg`` and its caption ``lstm.md``."""
+    spec = gr.cell(CELL)
+    (out_dir / f"{CELL}.svg").write_text(svg(spec), encoding="utf-8")
+    (out_dir / f"{CELL}.md").write_text(caption(spec), encoding="utf-8")
 
 
 if __name__ == "__main__":

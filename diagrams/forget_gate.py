@@ -11,7 +11,7 @@ the same i, g, o blocks plus a forget block drawn from the same distribution, wi
 its input-side bias (the usual forget-bias initialisation). Both run the generated kernels;
 the curves are read from the forward cache's state trajectory ``S_c``.
 
-Writes ``forget_gate.svg`` (two panels: mean |c_t|, mean 1 - tanh^2(c_t)) and
+Writes ``forget_gate.svg`` (two panels: mean |c_t| on a log scale, mean 1 - tanh^2(c_t)) and
 ``forget_gate.md`` (the numbers the page quotes).
 """
 
@@ -105,9 +105,11 @@ def main(out_dir: Path) -> None:
     steps = np.arange(T + 1)
     fig, (left, right) = figure(height=2.8, ncols=2)
     for color, (name, traj) in zip(PALETTE, c.items(), strict=False):
-        left.plot(steps, np.abs(traj).mean(axis=(1, 2)), color=color, label=LABELS[name])
+        left.semilogy(  # from t = 1: c_0 = 0
+            steps[1:], np.abs(traj[1:]).mean(axis=(1, 2)), color=color, label=LABELS[name]
+        )
         right.plot(steps, (1 - np.tanh(traj) ** 2).mean(axis=(1, 2)), color=color)
-    left.set(xlabel="step $t$", ylabel=r"mean $|c_t|$", title="cell state")
+    left.set(xlabel="step $t$", ylabel=r"mean $|c_t|$ (log scale)", title="cell state")
     right.set(
         xlabel="step $t$",
         ylabel=r"mean $1 - \tanh^2 c_t$",
