@@ -38,6 +38,8 @@ def diagram(name: str):  # noqa: ANN201
 
 
 def run(script: str, out: Path, seed: str) -> None:
+    """Run a diagram script in a fresh interpreter with the given hash seed, into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
     proc = subprocess.run(
         [sys.executable, str(ROOT / "diagrams" / f"{script}.py"), str(out)],
