@@ -181,18 +181,20 @@ def memory_table() -> str:
     return "\n".join(rows) + "\n" + note
 
 
-def timings(record: dict) -> dict[str, dict[int, tuple[float, float]]]:
-    """µs per step (batch TIMING_B) of forward and of forward + backward, per cell and size.
+def timings(record: dict) -> dict[str, dict[int, tuple[float, float]] | None]:
+    """µs per step (batch TIMING_B) of forward and of forward + backward, per cell and size;
+    ``None`` for a cell newer than the record (not in its ``cells``): never made up.
 
     Read from the committed record (``data/kernel_times.json``, made by ``make bench-record``),
     never measured here; raises ``ValueError`` naming ``make bench-record`` if the record was
-    made at other sizes or lacks a cell.
+    made at other sizes or lacks a cell it says it measured.
     """
     entry = record["comparison"]
     wanted = {"T": TIMING_T, "B": TIMING_B, "sizes": list(TIMING_SIZES), "dtype": "float64"}
     got = {k: entry.get(k) for k in wanted}
     recorded = entry.get("us_per_step", {})
-    missing = [n for n in gr.CELL_NAMES if n not in recorded]
+    covered = entry.get("cells", list(recorded))
+    missing = [n for n in covered if n not in recorded]
     if got != wanted or missing:
         raise ValueError(
             f"{_claims.RECORD}: comparison recorded at {got}, expected {wanted}"
@@ -204,16 +206,23 @@ def timings(record: dict) -> dict[str, dict[int, tuple[float, float]]]:
             n: (recorded[name][str(n)]["fwd"], recorded[name][str(n)]["fwd+bwd"])
             for n in TIMING_SIZES
         }
+        if name in covered
+        else None
         for name in gr.CELL_NAMES
     }
 
 
-def timings_table(measured: dict[str, dict[int, tuple[float, float]]], record: dict) -> str:
-    """The recorded times as Markdown, with the machine they were measured on."""
+def timings_table(measured: dict[str, dict[int, tuple[float, float]] | None], record: dict) -> str:
+    """The recorded times as Markdown, with the machine they were measured on; a cell the
+    record does not cover says so."""
     head = " | ".join(f"$H = {n}$: forward | forward + backward" for n in TIMING_SIZES)
     rows = [f"| Cell | {head} |", "| --- |" + " ---: |" * (2 * len(TIMING_SIZES))]
+    absent = [name for name, by_size in measured.items() if by_size is None]
     for name, by_size in measured.items():
-        cells = " | ".join(f"{f:,.0f} | {fb:,.0f}" for f, fb in by_size.values())
+        if by_size is None:
+            cells = " | ".join(["not recorded"] * (2 * len(TIMING_SIZES)))
+        else:
+            cells = " | ".join(f"{f:,.0f} | {fb:,.0f}" for f, fb in by_size.values())
         rows.append(f"| {_cell_label(gr.cell(name))} | {cells} |")
     method = record["method"]
     note = (
@@ -224,6 +233,12 @@ def timings_table(measured: dict[str, dict[int, tuple[float, float]]], record: d
         "time: the site shows the same numbers on every build, and they change only when the "
         "record is refreshed.\n"
     )
+    if absent:
+        names = ", ".join(f"`{n}`" for n in absent)
+        note += (
+            f"\nNot recorded: {names}, added after the record was made; the next "
+            "`make bench-record` measures it with the others, on one machine.\n"
+        )
     return "\n".join(rows) + "\n" + note
 
 

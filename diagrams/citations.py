@@ -136,6 +136,7 @@ CELL_PAPERS: dict[str, tuple[str, ...]] = {
     "lstm_cifg": ("greff2017lstm", "hochreiter1997long", "gers2000learning"),
     "gru": ("cho2014learning", "chung2014empirical"),
     "gru_reset_before": ("cho2014learning",),
+    "lstm_1997": ("hochreiter1997long",),
 }
 
 

@@ -382,7 +382,7 @@ class Backward:
     def _chain_sum(self, jac: Jacobian, show) -> sp.Expr:  # noqa: ANN001
         total = sp.Integer(0)
         for chain, e in jac.terms:
-            factors: list[sp.Expr] = [diag(show(e))] if chain or e != 1 else []
+            factors: list[sp.Expr] = [diag(show(e))]  # diag(1): the identity, as a diagonal
             for item in chain:
                 if item[0] == "U":
                     lab = self.spec.gate_labels[item[1]]
@@ -391,7 +391,7 @@ class Backward:
                     )
                 else:
                     factors.append(diag(show(item[1])))
-            total += sp.Mul(*factors) if factors else sp.Integer(1)
+            total += sp.Mul(*factors)
         return total
 
     @property

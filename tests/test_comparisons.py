@@ -213,13 +213,38 @@ def test_timing_table_reads_the_record(comparison, claims) -> None:  # noqa: ANN
         comparison.timings(record)
 
 
+def test_timing_table_says_not_recorded_for_a_cell_newer_than_the_record(
+    comparison,
+    claims,  # noqa: ANN001
+) -> None:
+    """A cell the record does not list is shown as not recorded, never given a number."""
+    record = json.loads(json.dumps(claims.kernel_times()))
+    entry = record["comparison"]
+    newest = entry["cells"][-1]
+    entry["cells"].remove(newest)
+    del entry["us_per_step"][newest]
+    measured = comparison.timings(record)
+    assert measured[newest] is None
+    assert all(measured[n] is not None for n in entry["cells"])
+    table = comparison.timings_table(measured, record)
+    row = next(line for line in table.splitlines() if f"(`{newest}`)" in line)
+    assert row.count("not recorded") == 2 * len(comparison.TIMING_SIZES)
+    assert f"Not recorded: `{newest}`" in table
+    entry["cells"].append(newest)  # listed but absent: a broken record, not a new cell
+    with pytest.raises(ValueError, match=f"cells missing: \\['{newest}'\\]"):
+        comparison.timings(record)
+
+
 def test_timing_record_is_complete(claims) -> None:  # noqa: ANN001
-    """The committed record covers every cell and names its machine; keys are sorted."""
+    """The committed record covers every cell it lists, and lists the cells in registry
+    order (a cell added since is missing at the end); it names its machine; keys are sorted."""
     path = Path(__file__).resolve().parents[1] / claims.RECORD
     text = path.read_text(encoding="utf-8")
     record = json.loads(text)
     assert text == json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    assert set(record["comparison"]["us_per_step"]) == set(gr.CELL_NAMES)
+    listed = record["comparison"]["cells"]
+    assert set(record["comparison"]["us_per_step"]) == set(listed)
+    assert listed == list(gr.CELL_NAMES[: len(listed)])
     for by_size in record["comparison"]["us_per_step"].values():
         for n in record["comparison"]["sizes"]:
             assert by_size[str(n)]["fwd"] < by_size[str(n)]["fwd+bwd"]

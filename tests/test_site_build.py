@@ -92,6 +92,7 @@ def test_cell_pages_show_the_equations_sympy_prints(built_site: Path) -> None:
         "gru_reset_before": "cells/gru",
         "lstm_peephole": "cells/variants",
         "lstm_cifg": "cells/variants",
+        "lstm_1997": "cells/lstm-1997",
     }
     assert set(pages) == set(gr.CELL_NAMES), "a new cell needs a page"
     derivations = page_text(built_site, "derivations")

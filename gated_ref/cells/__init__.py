@@ -15,6 +15,7 @@ CELL_NAMES: tuple[str, ...] = (
     "lstm_cifg",
     "gru",
     "gru_reset_before",
+    "lstm_1997",
 )
 
 
