@@ -143,6 +143,19 @@ PAPERS: dict[str, tuple[str, dict[str, str]]] = {
             "doi": "10.1109/TNNLS.2016.2582924",
         },
     ),
+    "bengio1994learning": (
+        "article",
+        {
+            "author": "Bengio, Yoshua and Simard, Patrice and Frasconi, Paolo",
+            "title": "Learning Long-Term Dependencies with Gradient Descent is Difficult",
+            "journal": "IEEE Transactions on Neural Networks",
+            "volume": "5",
+            "number": "2",
+            "pages": "157--166",
+            "year": "1994",
+            "doi": "10.1109/72.279181",
+        },
+    ),
     "pascanu2013difficulty": (
         "inproceedings",
         {
