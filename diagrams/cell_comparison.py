@@ -33,8 +33,10 @@ SEED = 0
 I_SYM, H_SYM = sp.symbols("I H", positive=True, integer=True)
 SIZES = (64, 256, 1024)  # I = H
 #: Distill, "Visualizing memorization in RNNs" (Madsen 2019): 2 layers of 600 units, one bias
-#: per gate, recurrent parameters.
-DISTILL = {"gru": 4_323_600, "lstm": 5_764_800}
+#: per gate, recurrent parameters. One bias per gate is a GRU in its reset-before form (Keras
+#: ``reset_after=False``, Cho et al. 2014 as published): a reset-after GRU needs both b^x_n and
+#: b^h_n, so the count is checked against ``gru_reset_before``.
+DISTILL = {"gru_reset_before": 4_323_600, "lstm": 5_764_800}
 DISTILL_LAYERS, DISTILL_UNITS = 2, 600
 TIMING_T, TIMING_B, TIMING_SIZES = 32, 32, (64, 256)
 MEMORY_H = 256
@@ -47,14 +49,34 @@ def parameter_count(spec: gr.CellSpec, input_size: int, hidden: int) -> int:
     return int(spec.parameter_count().subs({I_SYM: input_size, H_SYM: hidden}))
 
 
+def biases_only_summed(spec: gr.CellSpec) -> bool:
+    """Whether every gate's two biases only ever appear added, ``b^x_k + b^h_k``.
+
+    Then one bias per gate computes the same function; otherwise (the reset-after GRU, whose
+    b^h_n sits inside r * (U_n h + b^h_n)) dropping one changes what the cell computes.
+    """
+    total = sp.Dummy("a")
+    for gate in spec.gates:
+        ax, ah = spec.input_affine[gate], spec.hidden_affine[gate]
+        if any(ah in n.rhs.subs(ax, total - ah).free_symbols for n in spec.nodes):
+            return False
+    return True
+
+
 def stacked_count(spec: gr.CellSpec, input_size: int, hidden: int, layers: int, biases: int) -> int:
     """Parameters of ``layers`` stacked cells (layer 1 sees ``input_size``, the rest ``hidden``).
 
     ``biases`` = 2 counts PyTorch's two bias vectors per gate (``bias_ih`` and ``bias_hh``);
-    1 drops one of them, as in frameworks with one bias per gate.
+    1 drops one of them, as in frameworks with one bias per gate: only for a cell whose two
+    biases are only ever added (:func:`biases_only_summed`), else ValueError.
     """
     if biases not in (1, 2):
         raise ValueError(f"biases: got {biases!r}, expected 1 or 2")
+    if biases == 1 and not biases_only_summed(spec):
+        raise ValueError(
+            f"biases: got 1 for {spec.name!r}, whose recurrent bias is not only added to the "
+            "input bias; one bias per gate would change what it computes, expected 2"
+        )
     total = 0
     for layer in range(layers):
         n_in = input_size if layer == 0 else hidden
@@ -141,7 +163,7 @@ def sizes_table() -> str:
 
 
 def distill_table() -> str:
-    """The published 2 x 600 figures against the count from the specs' shapes."""
+    """The published 2 x 600 figures against the count from the specs' shapes, and a caption."""
     rows = [
         "| Cell | Published | From the spec, one bias per gate | From the spec, two biases |",
         "| --- | ---: | ---: | ---: |",
@@ -152,8 +174,19 @@ def distill_table() -> str:
         two = stacked_count(spec, DISTILL_UNITS, DISTILL_UNITS, DISTILL_LAYERS, biases=2)
         if one != published:
             raise ValueError(f"{name}: computed {one:,}, Distill publishes {published:,}")
-        rows.append(f"| {spec.title} | {published:,} | {one:,} ✓ | {two:,} |")
-    return "\n".join(rows) + "\n"
+        rows.append(f"| {_cell_label(spec)} | {published:,} | {one:,} ✓ | {two:,} |")
+    exact = [f"`{n}`" for n in gr.CELL_NAMES if biases_only_summed(gr.cell(n))]
+    not_exact = [f"`{n}`" for n in gr.CELL_NAMES if not biases_only_summed(gr.cell(n))]
+    caption = (
+        "\n*One bias per gate describes a cell only where each gate's two biases are only ever "
+        f"added, $b^x_k + b^h_k$: here {', '.join(exact)}. For the GRU that is the reset-before "
+        "form (Keras `reset_after=False`; Cho et al. 2014 as published), the parameterisation "
+        f"the published GRU count corresponds to. In {', '.join(not_exact)} (the reset-after "
+        "form of PyTorch and cuDNN) the candidate's recurrent bias sits inside "
+        "$r_t \\odot (U_n h_{t-1} + b^h_n)$, so dropping it changes what the cell computes; its "
+        "count is the two-bias one, which has the same shapes.*\n"
+    )
+    return "\n".join(rows) + "\n" + caption
 
 
 def memory_table() -> str:

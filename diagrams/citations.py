@@ -100,6 +100,23 @@ PAPERS: dict[str, tuple[str, dict[str, str]]] = {
             "doi": "10.3115/v1/D14-1179",
         },
     ),
+    # the arXiv record's author list (arXiv's own BibTeX export gives the latest version's)
+    "cho2014learningv1": (
+        "misc",
+        {
+            "author": 'Cho, Kyunghyun and van Merri{\\"e}nboer, Bart and Gulcehre, Caglar '
+            "and Bahdanau, Dzmitry and Bougares, Fethi and Schwenk, Holger and Bengio, Yoshua",
+            "title": "Learning Phrase Representations using {RNN} Encoder--Decoder for "
+            "Statistical Machine Translation",
+            "year": "2014",
+            "eprint": "1406.1078v1",
+            "archiveprefix": "arXiv",
+            "primaryclass": "cs.CL",
+            "url": "https://arxiv.org/abs/1406.1078v1",
+            "note": "First arXiv version: the reset gate acts after the recurrent matrix "
+            "(reset-after); later versions and the EMNLP paper apply it before",
+        },
+    ),
     "chung2014empirical": (
         "misc",
         {
@@ -126,6 +143,33 @@ PAPERS: dict[str, tuple[str, dict[str, str]]] = {
             "doi": "10.1109/TNNLS.2016.2582924",
         },
     ),
+    "bengio1994learning": (
+        "article",
+        {
+            "author": "Bengio, Yoshua and Simard, Patrice and Frasconi, Paolo",
+            "title": "Learning Long-Term Dependencies with Gradient Descent is Difficult",
+            "journal": "IEEE Transactions on Neural Networks",
+            "volume": "5",
+            "number": "2",
+            "pages": "157--166",
+            "year": "1994",
+            "doi": "10.1109/72.279181",
+        },
+    ),
+    "pascanu2013difficulty": (
+        "inproceedings",
+        {
+            "author": "Pascanu, Razvan and Mikolov, Tomas and Bengio, Yoshua",
+            "title": "On the Difficulty of Training Recurrent Neural Networks",
+            "booktitle": "Proceedings of the 30th International Conference on Machine Learning",
+            "series": "Proceedings of Machine Learning Research",
+            "volume": "28",
+            "number": "3",
+            "pages": "1310--1318",
+            "publisher": "PMLR",
+            "year": "2013",
+        },
+    ),
 }
 
 #: The papers to cite with each cell: the one that introduced it first.
@@ -134,7 +178,8 @@ CELL_PAPERS: dict[str, tuple[str, ...]] = {
     "lstm": ("hochreiter1997long", "gers2000learning"),
     "lstm_peephole": ("gers2000recurrent", "hochreiter1997long", "gers2000learning"),
     "lstm_cifg": ("greff2017lstm", "hochreiter1997long", "gers2000learning"),
-    "gru": ("cho2014learning", "chung2014empirical"),
+    # the reset-after candidate is arXiv v1's; Chung et al. (2014) write the reset-before form
+    "gru": ("cho2014learningv1", "cho2014learning"),
     "gru_reset_before": ("cho2014learning",),
     "lstm_1997": ("hochreiter1997long",),
 }

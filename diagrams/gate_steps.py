@@ -513,15 +513,22 @@ def schematic(name: str) -> Schematic:
     return Schematic(spec, graph, layout(graph), steps, frame_of)
 
 
-def legend(graph: Graph) -> str:
-    """One sentence per kind of shape the schematic uses (HTML)."""
+def legend(graph: Graph, spec: gr.CellSpec | None = None) -> str:
+    """One sentence per kind of shape the schematic uses (HTML).
+
+    With ``spec``, a cell with elementwise parameters (peepholes) says that a box also adds
+    ``p ⊙ c`` for each such arrow.
+    """
     present = {(v.kind, v.label) for v in graph.vertices.values()}
     kinds = {k for k, _ in present}
     fns = sorted({label for k, label in present if k == "layer"})
-    text = [
-        "Boxes: an affine map of the arrows coming in (<em>W x</em> + <em>U h</em> + <em>b</em>),"
-        f" then {' or '.join(fns)}."
-    ]
+    affine = "<em>W x</em> + <em>U h</em> + <em>b</em>"
+    if spec is not None and spec.elementwise_params:
+        affine += (
+            ", plus <em>p</em> \u2299 <em>c</em> for an arrow from a cell state: a peephole,"
+            " an elementwise weight vector <em>p</em>"
+        )
+    text = [f"Boxes: an affine map of the arrows coming in ({affine}), then {' or '.join(fns)}."]
     if "affine" in kinds:
         text.append("Dashed box <em>U</em>: the recurrent affine map alone, gated before use.")
     ops = {"\u2299": "\u2299 product", "+": "+ sum", "1\u2212": "1 \u2212 \u00b7"}
@@ -547,7 +554,8 @@ def snippet(s: Schematic) -> str:
         f'<div class="gr-stepper" data-gr-stepper data-cell="{s.spec.name}" '
         f'role="group" aria-label="{html.escape(s.spec.title)}, step by step" tabindex="0">\n'
         f"{render_svg(s.spec, s.graph, s.layout, s.frame_of)}\n"
-        f'<p class="gr-stepper__legend">{legend(s.graph)} {n} steps, one per equation.</p>\n'
+        f'<p class="gr-stepper__legend">{legend(s.graph, s.spec)} '
+        f"{n} steps, one per equation.</p>\n"
         f'<ol class="gr-stepper__captions" aria-live="polite">\n'
         + "\n".join(items)
         + "\n</ol>\n</div>\n"

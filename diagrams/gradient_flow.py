@@ -12,11 +12,19 @@ of that row (for a random unit u, its expected square is ||dh_T/dh_t||_F^2 / H).
 
 Recurrent weight scale. Every H x H gate block ``U_k`` of ``weight_hh`` is rescaled so that its
 spectral radius (largest |eigenvalue|) is rho; PyTorch's default initialisation gives about
-1/sqrt(3) = 0.58. A vanilla RNN's gradient vanishes for rho < 1 and can grow for rho > 1.
+1/sqrt(3) = 0.58. The spectral radius alone decides nothing: each factor of the product is
+diag(tanh') U, and the slopes shrink as a larger U saturates the state. The sufficient
+condition for vanishing (Pascanu, Mikolov & Bengio 2013) is on the largest *singular* value of
+U, below 1/gamma with gamma bounding the slope (1 for tanh); above 1/gamma is only necessary for
+exploding. ``decay.md`` prints, for each radius, what was measured: the norm left after the
+full distance, the mean rate per step, the largest singular value of U and the mean tanh slope.
 
-The LSTM's two paths. Its one-step Jacobian dc_t/dc_{t-1} has a direct term diag(f_t) (read
-from ``gr.derive(spec).jacobians``): along the cell state alone the gradient is scaled by the
-product of forget gates, with no weight matrix and no squashing slope in between.
+The LSTM's paths. Its one-step Jacobian dc_t/dc_{t-1} has a direct term diag(f_t) (read from
+``gr.derive(spec).jacobians``): along the cell state alone the gradient is scaled by the product
+of forget gates, with no weight matrix and no squashing slope in between. ``lstm_paths.svg``
+plots that product against the two full derivatives, each through every path (h and c):
+u^T dh_T/dh_t (c_t held fixed) and u^T dc_T/dc_t (h_t held fixed). ``lstm_paths_caption.md``
+is its caption.
 """
 
 from __future__ import annotations
@@ -155,8 +163,87 @@ def lstm_paths(rng: np.random.Generator) -> dict[str, np.ndarray]:
     }
 
 
+def rnn_diagnostics(rng: np.random.Generator) -> dict[float, dict[str, float]]:
+    """Per radius, for the vanilla RNN of :func:`decay_curves`: sigma_max(U), mean tanh slope.
+
+    Uses the same parameters and (re-drawn with the same seed) the same input as the figure.
+    """
+    x = rng.standard_normal((T, B, I))
+    kernel = gr.lower(gr.cell("rnn_tanh"))
+    base = kernel.init_params(I, H, rng=np.random.default_rng([SEED, CELLS.index("rnn_tanh")]))
+    out = {}
+    for rho in RADII:
+        params = set_spectral_radius(base, rho, H)
+        _, _, cache = kernel.forward(x, params)
+        slope = 1.0 - cache["S_h"][1:] ** 2  # tanh' at every step, unit and sequence
+        out[rho] = {
+            "sigma_max": float(np.linalg.norm(params["weight_hh"], 2)),
+            "slope": float(slope.mean()),
+        }
+    return out
+
+
+def decay_table(curves: dict, diagnostics: dict[float, dict[str, float]]) -> str:
+    """Markdown: per cell and radius, the norm left at the largest distance and its rate."""
+    far = int(curves["d"][-1])
+    head = " | ".join(f"$\\rho = {rho:g}$" for rho in RADII)
+    rows = [f"| | {head} |", "| --- |" + " ---: |" * len(RADII)]
+
+    def row(label: str, values: list[str]) -> None:
+        rows.append(f"| {label} | " + " | ".join(values) + " |")
+
+    for name in CELLS:
+        left = [curves[name][rho][-1] / curves[name][rho][0] for rho in RADII]
+        row(f"{TITLES[name]}: norm at $T - t = {far}$", [f"{v:.1e}" for v in left])
+        row(f"{TITLES[name]}: mean factor per step", [f"{v ** (1 / far):.3f}" for v in left])
+    sig = [f"{diagnostics[rho]['sigma_max']:.2f}" for rho in RADII]
+    row("vanilla RNN: largest singular value of $U$", sig)
+    slopes = [f"{diagnostics[rho]['slope']:.2f}" for rho in RADII]
+    row("vanilla RNN: mean $\\tanh'$ slope along the run", slopes)
+
+    def radii(selected: list[float]) -> str:
+        return ", ".join(f"{r:g}" for r in selected) if selected else "none"
+
+    rnn = curves["rnn_tanh"]
+    below = [rho for rho in RADII if diagnostics[rho]["sigma_max"] < 1]
+    shrinks = [rho for rho in RADII if rnn[rho][-1] < rnn[rho][0]]
+    grows = [rho for rho in RADII if rho not in shrinks]
+    note = (
+        f"\n*Measured on the runs of the figure (mean over {B} sequences of "
+        f"$\\|u^\\top \\partial h_T / \\partial h_t\\|$, $H = {H}$, $T = {T}$); a mean "
+        "factor per step below one is geometric decay at that rate. Vanilla RNN: the largest "
+        "singular value of $U$ is below one, Pascanu et al.'s sufficient condition for "
+        f"vanishing, at $\\rho$ = {radii(below)}; the gradient at $T - t = {far}$ is smaller "
+        f"than at $T - t = 0$ at $\\rho$ = {radii(shrinks)}, and larger at $\\rho$ = "
+        f"{radii(grows)}.*\n"
+    )
+    return "\n".join(rows) + "\n" + note
+
+
+LSTM_LABELS = {
+    "dh_T/dh_t": r"$\|u^\top \partial h_T / \partial h_t\|$ ($c_t$ fixed; via $h$ and $c$)",
+    "dc_T/dc_t": r"$\|u^\top \partial c_T / \partial c_t\|$ ($h_t$ fixed; via $h$ and $c$)",
+    "prod f": r"$\|u \odot \prod_{s>t} f_s\|$ (direct cell-state term alone)",
+}
+
+
+def lstm_caption() -> str:
+    """The caption of ``lstm_paths.svg``: what each curve is, exactly."""
+    return (
+        f"*LSTM with PyTorch's initialisation, $H = {H}$, $T = {T}$, random inputs "
+        "(`diagrams/gradient_flow.py`). Each curve is a mean over "
+        f"{B} sequences of the norm of one row of a Jacobian, $u^\\top J$, for one random unit "
+        "vector $u$ per sequence (its expected square is $\\|J\\|_F^2 / H$). Blue: "
+        "$J = \\partial h_T / \\partial h_t$ with $c_t$ held fixed, the total derivative "
+        "through every later $h$ and $c$. Orange: $J = \\partial c_T / \\partial c_t$ with "
+        "$h_t$ held fixed, again through every path. Green: only the product of the direct "
+        "terms $\\operatorname{diag}(f_s)$ along the cell state, "
+        "$u \\odot \\prod_{s=t+1}^{T} f_s$, no other path.*\n"
+    )
+
+
 def main(out_dir: Path) -> None:
-    """Write ``gradient_flow.svg`` (three cells, four radii) and ``lstm_paths.svg``."""
+    """Write ``gradient_flow.svg``, ``decay.md``, ``lstm_paths.svg``, ``lstm_paths_caption.md``."""
     rng = np.random.default_rng(SEED)
     curves = decay_curves(rng)
     fig, axes = figure(height=2.9, ncols=len(CELLS), sharey=True)
@@ -164,22 +251,24 @@ def main(out_dir: Path) -> None:
         for color, rho in zip(PALETTE, RADII, strict=False):
             ax.semilogy(curves["d"], curves[name][rho], color=color, label=rf"$\rho = {rho:g}$")
         ax.set(title=TITLES[name], xlabel="distance $T - t$")
-    axes[0].set_ylabel(r"$\|u^\top \partial h_T / \partial h_t\|$")
+    axes[0].set_ylabel(rf"$\|u^\top \partial h_T / \partial h_t\|$, mean of {B}")
     axes[0].legend(fontsize=8, loc="lower left")
     save_svg(fig, out_dir / "gradient_flow.svg")
+    diagnostics = rnn_diagnostics(np.random.default_rng(SEED))
+    (out_dir / "decay.md").write_text(decay_table(curves, diagnostics), encoding="utf-8")
 
     paths = lstm_paths(rng)
     fig, ax = figure(height=2.8)
-    labels = {
-        "dh_T/dh_t": r"hidden path $\|u^\top \partial h_T / \partial h_t\|$",
-        "dc_T/dc_t": r"cell state, all paths $\|u^\top \partial c_T / \partial c_t\|$",
-        "prod f": r"cell path alone $\|u \odot \prod_{s>t} f_s\|$",
-    }
-    for key, label in labels.items():
+    for key, label in LSTM_LABELS.items():
         ax.semilogy(paths["distance"], paths[key], label=label)
-    ax.set(xlabel="distance $T - t$", title="LSTM at initialisation")
+    ax.set(
+        xlabel="distance $T - t$",
+        ylabel=rf"$\|u^\top J\|$, mean of {B}",
+        title="LSTM at initialisation: one random row $u^\\top J$ of each Jacobian",
+    )
     ax.legend(fontsize=8)
     save_svg(fig, out_dir / "lstm_paths.svg")
+    (out_dir / "lstm_paths_caption.md").write_text(lstm_caption(), encoding="utf-8")
 
 
 if __name__ == "__main__":

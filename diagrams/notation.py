@@ -1,7 +1,10 @@
-"""Every cell's weights, biases and peepholes, mapped to their PyTorch parameter slices.
+"""Every cell's weights, biases and peepholes, mapped to their parameter slices.
 
 Writes ``<cell>.md`` per cell: a table whose symbols are printed by the cell's own LaTeX
-printer and whose slices follow the cell's declared gate order and parameter shapes.
+printer and whose slices follow the cell's declared gate order and parameter shapes. The
+matrices and biases carry PyTorch's names and layout; an elementwise parameter (a peephole,
+``weight_peephole``) is gated-ref's own, since PyTorch's recurrent modules have none, and the
+table says so.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def matrix_and_bias(spec, affine: sp.Symbol) -> tuple[str, str]:
 def table(spec) -> str:
     """The Markdown table of one cell."""
     rows = [
-        "| Symbol | PyTorch parameter slice | Shape | Multiplies |",
+        "| Symbol | Parameter slice | Shape | Multiplies |",
         "| --- | --- | --- | --- |",
     ]
     for j, gate in enumerate(spec.gates):
@@ -54,7 +57,8 @@ def table(spec) -> str:
         ]
     for p in spec.elementwise_params:
         tex = spec.symbol_names[spec.display[p.symbol]]
-        rows.append(f"| ${tex}$ | `{p.key}[{p.row}]` | $H$ | elementwise |")
+        own = "gated-ref's own; PyTorch has no peepholes"
+        rows.append(f"| ${tex}$ | `{p.key}[{p.row}]` ({own}) | $H$ | elementwise |")
     i, h = sp.symbols("I H", positive=True, integer=True)
     times = r" \times "
     shapes = ", ".join(

@@ -95,8 +95,12 @@ class CellSpec:
         return merged.xreplace(mapping)
 
     def latex_of(self, expr: sp.Basic) -> str:
-        """LaTeX of a display expression, with the site's symbol names."""
-        return to_latex(expr, self.symbol_names)
+        """LaTeX of a display expression, with the site's symbol names.
+
+        A state update prints the term carrying the previous state first, in every cell.
+        """
+        carry = frozenset(self.display[s] for s in self.prev.values())
+        return to_latex(expr, self.symbol_names, carry)
 
     @property
     def equations(self) -> list[sp.Eq]:

@@ -45,15 +45,34 @@ def claims():  # noqa: ANN201
 
 # ---- parameter counts ----------------------------------------------------------------------
 def test_distill_published_counts(comparison) -> None:  # noqa: ANN001
-    """Distill's 2 x 600 units, one bias per gate: 4,323,600 (GRU) and 5,764,800 (LSTM)."""
+    """Distill's 2 x 600 units, one bias per gate: 4,323,600 (GRU) and 5,764,800 (LSTM).
+
+    One bias per gate is the reset-before GRU (Keras ``reset_after=False``); the reset-after
+    GRU cannot drop its recurrent candidate bias, so asking for its one-bias count raises.
+    """
     got = {
         name: comparison.stacked_count(gr.cell(name), 600, 600, layers=2, biases=1)
-        for name in ("gru", "lstm")
+        for name in ("gru_reset_before", "lstm")
     }
-    assert got == {"gru": 4_323_600, "lstm": 5_764_800}
+    assert got == {"gru_reset_before": 4_323_600, "lstm": 5_764_800}
     # PyTorch's two bias vectors per gate do not reproduce them
     two = comparison.stacked_count(gr.cell("gru"), 600, 600, layers=2, biases=2)
     assert two == 4_327_200
+    with pytest.raises(ValueError, match="biases: got 1 for 'gru'"):
+        comparison.stacked_count(gr.cell("gru"), 600, 600, layers=2, biases=1)
+
+
+def test_one_bias_per_gate_is_exact_only_where_biases_are_only_added(comparison) -> None:  # noqa: ANN001
+    """Folding b_hh into b_ih leaves the output unchanged for reset-before, not reset-after."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 2, 3))
+    for name in ("gru", "gru_reset_before", "lstm"):
+        kernel = gr.lower(gr.cell(name))
+        params = kernel.init_params(3, 5, rng=rng, dtype=np.float64)
+        folded = dict(params, bias_ih=params["bias_ih"] + params["bias_hh"])
+        folded["bias_hh"] = np.zeros_like(params["bias_hh"])
+        same = np.allclose(kernel.forward(x, params)[0], kernel.forward(x, folded)[0])
+        assert same == comparison.biases_only_summed(gr.cell(name)), name
 
 
 def test_stacked_count_uses_hidden_size_above_layer_one(comparison) -> None:  # noqa: ANN001

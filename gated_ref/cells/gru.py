@@ -1,4 +1,11 @@
-"""GRU in its reset-after form, as ``torch.nn.GRU`` and cuDNN: gate blocks r, z, n."""
+"""GRU in its reset-after form, as ``torch.nn.GRU`` and cuDNN: gate blocks r, z, n.
+
+The reset gate scales ``U_n h_{t-1} + b^h_n``, after the matrix. This is the candidate of the
+first arXiv version of Cho et al. (2014, arXiv:1406.1078v1); later versions and the EMNLP paper
+apply the reset gate before the matrix (``gru_reset_before``). The update puts z on the
+previous state, as Cho et al. do. Chung et al. (2014) use the reset-before candidate and the
+opposite update convention, z on the candidate, so they are not a source for this form.
+"""
 
 import sympy as sp
 
@@ -11,7 +18,7 @@ def build() -> CellSpec:
     cell = CellBuilder(
         "gru",
         title="GRU (reset-after, as PyTorch)",
-        reference="Cho et al. (2014); Chung et al. (2014)",
+        reference="Cho et al. (2014), arXiv v1; torch.nn.GRU and cuDNN",
         states=("h",),
         gates=("r", "z", "n"),
     )

@@ -1,4 +1,9 @@
-"""GRU in its original reset-before form (Cho et al. 2014; ONNX linear_before_reset = 0)."""
+"""GRU in its reset-before form: Cho et al. (2014) as published (EMNLP; arXiv v3), ONNX's default.
+
+The reset gate scales h_{t-1} before the matrix U_n (ONNX ``linear_before_reset = 0``, Keras
+``reset_after=False``). The first arXiv version of the paper (1406.1078v1) applied it after the
+matrix instead, the form of ``gru``.
+"""
 
 import sympy as sp
 
@@ -11,7 +16,7 @@ def build() -> CellSpec:
     cell = CellBuilder(
         "gru_reset_before",
         title="GRU (reset-before, Cho et al. 2014)",
-        reference="Cho et al. (2014)",
+        reference="Cho et al. (2014), EMNLP version",
         states=("h",),
         gates=("r", "z", "n"),
     )
