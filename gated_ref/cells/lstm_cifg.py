@@ -7,7 +7,8 @@ from ..spec import CellBuilder, CellSpec
 
 
 def build() -> CellSpec:
-    """The coupled-gate LSTM studied by Greff et al. (2017)."""
+    """The coupled-gate LSTM of Greff et al. (2017), with two differences from their CIFG: the
+    input gate follows the forget gate (i = 1 - f, where they write f = 1 - i), and no peepholes."""
     cell = CellBuilder(
         "lstm_cifg",
         title="LSTM with coupled input-forget gate (CIFG)",
