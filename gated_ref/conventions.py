@@ -247,6 +247,27 @@ UPDATE_CONVENTIONS: tuple[UpdateConvention, ...] = (
         "1 - z",
         "gru_reset_before",
     ),
+    UpdateConvention(
+        "ONNX",
+        "GRU operator, default linear_before_reset = 0",
+        r"H_t = (1 - z_t) \odot h_t + z_t \odot H_{t-1}",
+        "z",
+        "gru_reset_before",
+    ),
+    UpdateConvention(
+        "Keras / TensorFlow",
+        "GRUCell, default reset_after = True",
+        r"h = z \cdot h_{\mathrm{tm1}} + (1 - z) \cdot \mathit{hh}",
+        "z",
+        "gru",
+    ),
+    UpdateConvention(
+        "cuDNN",
+        "CUDNN_GRU (its update gate is named i)",
+        r"h_t = (1 - i_t) \circ h'_t + i_t \circ h_{t-1}",
+        "z",
+        "gru",
+    ),
 )
 
 
@@ -257,20 +278,22 @@ class Concatenated:
     Attributes:
         style: one of :data:`STYLES`, the ``style`` argument of :func:`to_concatenated`.
         source: who writes it.
-        writes: a gate pre-activation as the source writes it, in LaTeX.
+        writes: for each gated_ref cell it can express, one gate as written in this notation
+            (LaTeX); the keys are the cells :func:`to_concatenated` accepts for this style.
         vector: the stacked vector, top to bottom.
         arrays: the arrays :func:`to_concatenated` returns and their shapes.
-        gates: gate order of the stacked blocks, by gated_ref's names.
-        cells: the gated_ref cells this notation can express.
     """
 
     style: str
     source: str
-    writes: str
+    writes: tuple[tuple[str, str], ...]
     vector: str
     arrays: tuple[tuple[str, str], ...]
-    gates: str
-    cells: tuple[str, ...]
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The gated_ref cells this notation can express."""
+        return tuple(name for name, _ in self.writes)
 
 
 #: The concatenated notations :func:`to_concatenated` writes.
@@ -278,20 +301,19 @@ CONCATENATED: tuple[Concatenated, ...] = (
     Concatenated(
         "colah",
         "colah (2015), Understanding LSTM Networks",
-        r"f_t = \sigma(W_f \cdot [h_{t-1}, x_t] + b_f)",
+        (
+            ("lstm", r"f_t = \sigma(W_f \cdot [h_{t-1}, x_t] + b_f)"),
+            ("gru_reset_before", r"\tilde{h}_t = \tanh(W \cdot [r_t * h_{t-1}, x_t])"),
+        ),
         "[h_{t-1}; x_t]",
-        (("W", "(G·H, H + I) = [U | W]"), ("b", "(G·H,) = b^x + b^h")),
-        "the cell's own (lstm: i, f, g, o; gru_reset_before: r, z, n)",
-        ("rnn_tanh", "lstm", "gru_reset_before"),
+        (("W", "(G·H, H + I) = [U, W]"), ("b", "(G·H,) = b^x + b^h")),
     ),
     Concatenated(
         "karpathy",
         "Karpathy, lstm.py (gist 587454dc0146a6ae21fc)",
-        r"\mathrm{IFOG} = [1, x_t, h_{t-1}] \cdot \mathrm{WLSTM}",
+        (("lstm", r"\mathrm{IFOG} = [1, x_t, h_{t-1}] \cdot \mathrm{WLSTM}"),),
         "[1; x_t; h_{t-1}]",
         (("WLSTM", "(1 + I + H, 4H) = [b; W^T; U^T]"),),
-        "i, f, o, g",
-        ("lstm",),
     ),
 )
 _KARPATHY_ORDER = ("i", "f", "o", "g")

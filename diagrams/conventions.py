@@ -1,0 +1,259 @@
+"""Conventions across sources: GRU update, concatenated notation, gate order per framework.
+
+Every row comes from the registry in ``gated_ref.conventions`` and carries a check run here: the
+source's own equations (``_source_equations.py``, written from each source's text) on the
+converted weights against gated_ref's generated kernel, as the largest absolute difference. A
+difference above ``TOL`` stops the build, so no table claims what the code does not do.
+
+Writes ``update_convention.md`` (a), ``concatenated.md`` (b), ``gate_order_lstm.md`` and
+``gate_order_gru.md`` (c), ``example.md`` (a converter call and its printed output, executed
+here) and ``checks.md`` (what a check is).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+import _source_equations as src
+import numpy as np
+
+import gated_ref as gr
+from gated_ref import conventions as cv
+
+SEED = 0
+T, B, I, H = 6, 3, 4, 5  # noqa: E741
+TOL = 1e-12  # float64: anything above is a wrong layout, not rounding
+
+
+def problem(name: str) -> tuple[dict, np.ndarray, dict]:
+    """Parameters (twice PyTorch's init range, so gates saturate), input, non-zero state."""
+    rng = np.random.default_rng(SEED)
+    params = gr.lower(gr.cell(name)).init_params(I, H, rng=rng)
+    params = {k: 2.0 * v for k, v in params.items()}
+    x = rng.standard_normal((T, B, I))
+    state = {s: 0.5 * rng.standard_normal((B, H)) for s in gr.cell(name).states}
+    return params, x, state
+
+
+def check(name: str, params: dict, x: np.ndarray, state: dict, y_ref: np.ndarray) -> str:
+    """``✓`` and the largest difference between ``y_ref`` and our kernel; raises above TOL."""
+    y, _, _ = gr.lower(gr.cell(name)).forward(x, params, state)
+    diff = float(np.max(np.abs(y - y_ref)))
+    if not diff <= TOL:
+        raise RuntimeError(f"{name}: a conventions check differs by {diff:.3g} > {TOL:g}")
+    return "✓ 0" if diff == 0 else f"✓ {diff:.1e}"
+
+
+def exact(a: dict, b: dict) -> bool:
+    """Same keys, same bytes."""
+    return sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def code(s: str) -> str:
+    return f"`{s}`"
+
+
+# ---- (a) GRU update convention ------------------------------------------------------------------
+def per_gate(params: dict) -> dict:
+    """A GRU's params split into a text's per-gate names (PyTorch stacks r, z, n)."""
+    out = {}
+    for key, prefix in (
+        ("weight_ih", "W"),
+        ("weight_hh", "U"),
+        ("bias_ih", "bx"),
+        ("bias_hh", "bh"),
+    ):
+        for gate, block in zip("rzh", np.split(params[key], 3), strict=True):
+            out[f"{prefix}_{gate}"] = block
+    return out
+
+
+def update_table() -> str:
+    rows = [
+        "| Source | As written there | $h_{t-1}$ kept by | Candidate | gated_ref parameters "
+        "| Check |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for u in cv.UPDATE_CONVENTIONS:
+        params, x, state = problem(u.cell)
+        if u.keeps == "z":
+            theirs, call = params, "`params` as they are"
+        else:
+            theirs = cv.flip_update_convention(u.cell, params)
+            call = code(f'flip_update_convention("{u.cell}", params)')
+        y_ref = src.textbook_gru(
+            per_gate(theirs), x, state["h"], keeps=u.keeps, reset_after=u.cell == "gru"
+        )
+        form = "reset-after" if u.cell == "gru" else "reset-before"
+        rows.append(
+            f"| {u.source}<br><small>{u.reference}</small> | ${u.equation}$ | ${u.keeps}$ "
+            f"| {form} (`{u.cell}`) | {call} | {check(u.cell, params, x, state, y_ref)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+# ---- (b) concatenated notation ------------------------------------------------------------------
+REFERENCES = {
+    ("colah", "lstm"): src.colah_lstm,
+    ("colah", "gru_reset_before"): src.colah_gru,
+    ("karpathy", "lstm"): src.karpathy_lstm,
+}
+
+
+def where(style: str, name: str, params: dict, cat: dict) -> str:
+    """Which rows/columns of the concatenated matrix hold U, W and b, checked on ``cat``."""
+    w_ih, w_hh = params["weight_ih"], params["weight_hh"]
+    if style == "colah":
+        assert np.array_equal(cat["W"][:, :H], w_hh) and np.array_equal(cat["W"][:, H:], w_ih)
+        assert np.array_equal(cat["b"], params["bias_ih"] + params["bias_hh"])
+        return (
+            "`W[:, :H]` $= U$ (`weight_hh`), `W[:, H:]` $= W$ (`weight_ih`), "
+            "`b` $= b^{x} + b^{h}$; blocks in the cell's order "
+            f"({', '.join(gr.cell(name).gates)})"
+        )
+    w = cat["WLSTM"]
+    i_block = slice(0, H)  # Karpathy's first column block is i, as is PyTorch's
+    assert np.array_equal(w[1 : 1 + I, i_block], w_ih[i_block].T)
+    assert np.array_equal(w[1 + I :, i_block], w_hh[i_block].T)
+    return (
+        "row 0 $= b^{x} + b^{h}$, rows `1:1+I` $= W^T$, rows `1+I:` $= U^T$; "
+        "column blocks i, f, o, g"
+    )
+
+
+def concatenated_table() -> str:
+    rows = [
+        "| Source | Cell | Writes | Stacked vector | Where $U$, $W$, $b$ are | Call | Check |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in cv.CONCATENATED:
+        for name in c.cells:
+            params, x, state = problem(name)
+            theirs = params
+            call = f'to_concatenated("{name}", params, "{c.style}")'
+            if name == "gru_reset_before":  # colah's GRU also lets 1 - z keep the state
+                theirs = cv.flip_update_convention(name, params)
+                call = (
+                    f'to_concatenated("{name}", flip_update_convention("{name}", params), '
+                    f'"{c.style}")'
+                )
+            cat = cv.to_concatenated(name, theirs, c.style)
+            assert exact(
+                cv.to_concatenated(name, cv.from_concatenated(name, cat, c.style), c.style), cat
+            )
+            y_ref = REFERENCES[c.style, name](cat, x, *state.values())
+            rows.append(
+                f"| {c.source} | `{name}` | ${dict(c.writes)[name]}$ | ${c.vector}$ "
+                f"| {where(c.style, name, theirs, cat)} | {code(call)} "
+                f"| {check(name, params, x, state, y_ref)} |"
+            )
+    return "\n".join(rows) + "\n"
+
+
+# ---- (c) gate order and layout per framework ----------------------------------------------------
+def framework_reference(entry: cv.Layout, params: dict, x: np.ndarray, state: dict):  # noqa: ANN201
+    """The framework's documented equations on the arrays it stores, and the round-trip note."""
+    name, fw = entry.cell, entry.framework
+    if fw == "pytorch":
+        fn = src.pytorch_lstm if name == "lstm" else src.pytorch_gru
+        return fn(params, x, *state.values()), ""
+    if fw == "onnx":
+        arrays = cv.to_onnx(name, params)
+        trip = exact(cv.to_onnx(name, cv.from_onnx(name, arrays)), arrays)
+        trip = trip and exact(cv.from_onnx(name, arrays), params)
+        if name == "lstm":
+            y = src.onnx_lstm(arrays, x, *state.values())
+        else:
+            lbr = cv.onnx_attributes(name, H)["linear_before_reset"]
+            y = src.onnx_gru(arrays, x, state["h"], lbr)
+        return y, "; round trip exact" if trip else ""
+    if fw == "keras":
+        arrays = cv.to_keras(name, params)
+        trip = exact(cv.to_keras(name, cv.from_keras(name, arrays)), arrays)
+        if name == "lstm":
+            y = src.keras_lstm(arrays, x, *state.values())
+        else:
+            y = src.keras_gru(arrays, x, state["h"], reset_after=name == "gru")
+        return y, "; round trip exact from Keras" if trip else ""
+    g = gr.cell(name).num_gates  # cuDNN: PyTorch's blocks, read as linLayerIDs
+    mats = np.split(params["weight_ih"], g) + np.split(params["weight_hh"], g)
+    biases = np.split(params["bias_ih"], g) + np.split(params["bias_hh"], g)
+    fn = src.cudnn_lstm if name == "lstm" else src.cudnn_gru
+    return fn(mats, biases, x, *state.values()), "; no GPU: cuDNN's equations, in NumPy"
+
+
+def gate_order_table(cells: tuple[str, ...]) -> str:
+    rows = [
+        "| Framework | gated_ref cell | Their order | As gated_ref blocks | Arrays | Settings "
+        "| Convert | Check |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for fw in cv.FRAMEWORKS:
+        for entry in (e for e in cv.LAYOUTS if e.framework == fw and e.cell in cells):
+            params, x, state = problem(entry.cell)
+            y_ref, note = framework_reference(entry, params, x, state)
+            arrays = "<br>".join(f"`{k}` {shape}" for k, shape in entry.arrays)
+            settings = ", ".join(f"`{k}={v}`" for k, v in entry.attributes) or "—"
+            convert = " / ".join(code(f"{f}()") for f in entry.convert) or "none: same arrays"
+            rows.append(
+                f"| {fw} | `{entry.cell}` | {', '.join(entry.gates)} | {', '.join(entry.ours)} "
+                f"| {arrays} | {settings} | {convert} "
+                f"| {check(entry.cell, params, x, state, y_ref)}{note} |"
+            )
+    return "\n".join(rows) + "\n"
+
+
+# ---- an executed example ------------------------------------------------------------------------
+EXAMPLE = """\
+import numpy as np
+import gated_ref as gr
+from gated_ref import conventions as cv
+
+params = gr.lower(gr.cell("gru")).init_params(3, 2, rng=np.random.default_rng(0))
+onnx = cv.to_onnx("gru", params)
+print({k: v.shape for k, v in onnx.items()}, cv.onnx_attributes("gru", 2))
+keras = cv.to_keras("gru", params)
+print({k: v.shape for k, v in keras.items()})
+back = cv.from_keras("gru", keras)
+print("round trip exact:", all(np.array_equal(back[k], params[k]) for k in params))
+print(cv.layout("onnx", "gru").gates, "<-", cv.layout("onnx", "gru").ours)
+flipped = cv.flip_update_convention("gru", params)
+print("z rows negated:", np.array_equal(flipped["bias_ih"][2:4], -params["bias_ih"][2:4]))
+"""
+
+
+def example() -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(EXAMPLE, "example", "exec"), {})  # noqa: S102
+    return f"```python\n{EXAMPLE}```\n\nPrints:\n\n```text\n{out.getvalue()}```\n"
+
+
+def checks_note() -> str:
+    return (
+        f"Each ✓ is the largest absolute difference between the source's equations (run in "
+        f"NumPy on the converted arrays) and gated_ref's kernel, over {T} steps of a batch of "
+        f"{B}, input size {I}, hidden size {H}, in float64. The build stops if one exceeds "
+        f"{TOL:g}.\n"
+    )
+
+
+def main(out_dir: Path) -> None:
+    """Write the tables, the example and the note on checks."""
+    files = {
+        "update_convention.md": update_table(),
+        "concatenated.md": concatenated_table(),
+        "gate_order_lstm.md": gate_order_table(("lstm",)),
+        "gate_order_gru.md": gate_order_table(("gru", "gru_reset_before")),
+        "example.md": example(),
+        "checks.md": checks_note(),
+    }
+    for name, text in files.items():
+        (out_dir / name).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("."))
