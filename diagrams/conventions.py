@@ -73,24 +73,21 @@ def per_gate(params: dict) -> dict:
 
 def update_table() -> str:
     rows = [
-        "| Source | As written there | $h_{t-1}$ kept by | Candidate | gated_ref parameters "
-        "| Check |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Source | As written there | $h_{t-1}$ kept by | gated_ref | Check |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for u in cv.UPDATE_CONVENTIONS:
         params, x, state = problem(u.cell)
         if u.keeps == "z":
-            theirs, call = params, "`params` as they are"
+            theirs, how = params, "as is"
         else:
-            theirs = cv.flip_update_convention(u.cell, params)
-            call = code(f'flip_update_convention("{u.cell}", params)')
+            theirs, how = cv.flip_update_convention(u.cell, params), "flipped"
         y_ref = src.textbook_gru(
             per_gate(theirs), x, state["h"], keeps=u.keeps, reset_after=u.cell == "gru"
         )
-        form = "reset-after" if u.cell == "gru" else "reset-before"
         rows.append(
             f"| {u.source}<br><small>{u.reference}</small> | ${u.equation}$ | ${u.keeps}$ "
-            f"| {form} (`{u.cell}`) | {call} | {check(u.cell, params, x, state, y_ref)} |"
+            f"| `{u.cell}`, {how} | {check(u.cell, params, x, state, y_ref)} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -103,51 +100,39 @@ REFERENCES = {
 }
 
 
-def where(style: str, name: str, params: dict, cat: dict) -> str:
+def where(style: str, params: dict, cat: dict) -> str:
     """Which rows/columns of the concatenated matrix hold U, W and b, checked on ``cat``."""
     w_ih, w_hh = params["weight_ih"], params["weight_hh"]
     if style == "colah":
         assert np.array_equal(cat["W"][:, :H], w_hh) and np.array_equal(cat["W"][:, H:], w_ih)
         assert np.array_equal(cat["b"], params["bias_ih"] + params["bias_hh"])
-        return (
-            "`W[:, :H]` $= U$ (`weight_hh`), `W[:, H:]` $= W$ (`weight_ih`), "
-            "`b` $= b^{x} + b^{h}$; blocks in the cell's order "
-            f"({', '.join(gr.cell(name).gates)})"
-        )
+        return "`W[:, :H]` $= U$, `W[:, H:]` $= W$, `b` $= b^{x} + b^{h}$"
     w = cat["WLSTM"]
     i_block = slice(0, H)  # Karpathy's first column block is i, as is PyTorch's
+    assert np.array_equal(w[0, i_block], params["bias_ih"][i_block] + params["bias_hh"][i_block])
     assert np.array_equal(w[1 : 1 + I, i_block], w_ih[i_block].T)
     assert np.array_equal(w[1 + I :, i_block], w_hh[i_block].T)
-    return (
-        "row 0 $= b^{x} + b^{h}$, rows `1:1+I` $= W^T$, rows `1+I:` $= U^T$; "
-        "column blocks i, f, o, g"
-    )
+    return "row 0 $= b^{x} + b^{h}$, rows `1:1+I` $= W^T$, rows `1+I:` $= U^T$; columns i, f, o, g"
 
 
 def concatenated_table() -> str:
     rows = [
-        "| Source | Cell | Writes | Stacked vector | Where $U$, $W$, $b$ are | Call | Check |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| Source | Writes | Where $U$, $W$, $b$ are | Check |",
+        "| --- | --- | --- | --- |",
     ]
     for c in cv.CONCATENATED:
         for name in c.cells:
             params, x, state = problem(name)
-            theirs = params
-            call = f'to_concatenated("{name}", params, "{c.style}")'
+            theirs, how = params, ""
             if name == "gru_reset_before":  # colah's GRU also lets 1 - z keep the state
-                theirs = cv.flip_update_convention(name, params)
-                call = (
-                    f'to_concatenated("{name}", flip_update_convention("{name}", params), '
-                    f'"{c.style}")'
-                )
+                theirs, how = cv.flip_update_convention(name, params), ", flipped"
             cat = cv.to_concatenated(name, theirs, c.style)
-            assert exact(
-                cv.to_concatenated(name, cv.from_concatenated(name, cat, c.style), c.style), cat
-            )
+            back = cv.from_concatenated(name, cat, c.style)
+            assert exact(cv.to_concatenated(name, back, c.style), cat)
             y_ref = REFERENCES[c.style, name](cat, x, *state.values())
             rows.append(
-                f"| {c.source} | `{name}` | ${dict(c.writes)[name]}$ | ${c.vector}$ "
-                f"| {where(c.style, name, theirs, cat)} | {code(call)} "
+                f'| {c.source}<br><small>`{name}`{how}; `style="{c.style}"`</small> '
+                f"| ${dict(c.writes)[name]}$ | {where(c.style, theirs, cat)} "
                 f"| {check(name, params, x, state, y_ref)} |"
             )
     return "\n".join(rows) + "\n"
@@ -169,7 +154,7 @@ def framework_reference(entry: cv.Layout, params: dict, x: np.ndarray, state: di
         else:
             lbr = cv.onnx_attributes(name, H)["linear_before_reset"]
             y = src.onnx_gru(arrays, x, state["h"], lbr)
-        return y, "; round trip exact" if trip else ""
+        return y, "<br><small>round trip exact</small>" if trip else ""
     if fw == "keras":
         arrays = cv.to_keras(name, params)
         trip = exact(cv.to_keras(name, cv.from_keras(name, arrays)), arrays)
@@ -177,30 +162,40 @@ def framework_reference(entry: cv.Layout, params: dict, x: np.ndarray, state: di
             y = src.keras_lstm(arrays, x, *state.values())
         else:
             y = src.keras_gru(arrays, x, state["h"], reset_after=name == "gru")
-        return y, "; round trip exact from Keras" if trip else ""
+        return y, "<br><small>round trip exact from Keras</small>" if trip else ""
     g = gr.cell(name).num_gates  # cuDNN: PyTorch's blocks, read as linLayerIDs
     mats = np.split(params["weight_ih"], g) + np.split(params["weight_hh"], g)
     biases = np.split(params["bias_ih"], g) + np.split(params["bias_hh"], g)
     fn = src.cudnn_lstm if name == "lstm" else src.cudnn_gru
-    return fn(mats, biases, x, *state.values()), "; no GPU: cuDNN's equations, in NumPy"
+    return fn(
+        mats, biases, x, *state.values()
+    ), "<br><small>no GPU: its documented equations</small>"
+
+
+NAMES = {"pytorch": "PyTorch", "onnx": "ONNX", "keras": "Keras / TF", "cudnn": "cuDNN"}
 
 
 def gate_order_table(cells: tuple[str, ...]) -> str:
     rows = [
-        "| Framework | gated_ref cell | Their order | As gated_ref blocks | Arrays | Settings "
-        "| Convert | Check |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Framework | Their order<br><small>as gated_ref blocks</small> | Arrays | Convert "
+        "| Check |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for fw in cv.FRAMEWORKS:
         for entry in (e for e in cv.LAYOUTS if e.framework == fw and e.cell in cells):
             params, x, state = problem(entry.cell)
             y_ref, note = framework_reference(entry, params, x, state)
+            settings = "".join(
+                f"<br><small>`{k}={v}`</small>"
+                for k, v in entry.attributes
+                if k not in ("hidden_size", "recurrent_activation", "mode")
+            )
             arrays = "<br>".join(f"`{k}` {shape}" for k, shape in entry.arrays)
-            settings = ", ".join(f"`{k}={v}`" for k, v in entry.attributes) or "—"
-            convert = " / ".join(code(f"{f}()") for f in entry.convert) or "none: same arrays"
+            convert = "<br>".join(code(f"{f}()") for f in entry.convert) or "none"
             rows.append(
-                f"| {fw} | `{entry.cell}` | {', '.join(entry.gates)} | {', '.join(entry.ours)} "
-                f"| {arrays} | {settings} | {convert} "
+                f"| {NAMES[fw]}<br><small>`{entry.cell}`</small>{settings} "
+                f"| {', '.join(entry.gates)}<br><small>{', '.join(entry.ours)}</small> "
+                f"| {arrays} | {convert} "
                 f"| {check(entry.cell, params, x, state, y_ref)}{note} |"
             )
     return "\n".join(rows) + "\n"
