@@ -207,16 +207,19 @@ import numpy as np
 import gated_ref as gr
 from gated_ref import conventions as cv
 
-params = gr.lower(gr.cell("gru")).init_params(3, 2, rng=np.random.default_rng(0))
+rng = np.random.default_rng(0)
+params = gr.lower(gr.cell("gru")).init_params(3, 2, rng=rng)
 onnx = cv.to_onnx("gru", params)
-print({k: v.shape for k, v in onnx.items()}, cv.onnx_attributes("gru", 2))
+print({k: v.shape for k, v in onnx.items()})
+print(cv.onnx_attributes("gru", 2))
 keras = cv.to_keras("gru", params)
 print({k: v.shape for k, v in keras.items()})
 back = cv.from_keras("gru", keras)
-print("round trip exact:", all(np.array_equal(back[k], params[k]) for k in params))
-print(cv.layout("onnx", "gru").gates, "<-", cv.layout("onnx", "gru").ours)
+print("exact:", all(np.array_equal(back[k], params[k]) for k in params))
+print(cv.layout("onnx", "gru").gates, "=", cv.layout("onnx", "gru").ours)
 flipped = cv.flip_update_convention("gru", params)
-print("z rows negated:", np.array_equal(flipped["bias_ih"][2:4], -params["bias_ih"][2:4]))
+z = slice(2, 4)  # H = 2: the z block is rows 2:4
+print("z negated:", np.array_equal(flipped["bias_ih"][z], -params["bias_ih"][z]))
 """
 
 
