@@ -66,8 +66,14 @@ def problem32(name: str, T: int, B: int, I: int, H: int, seed: int):  # noqa: E7
     return kernel, params, r32(x), {s: r32(v) for s, v in state.items()}
 
 
-def run_onnx(op: str, feeds: dict[str, np.ndarray], outputs: list[str], **attrs) -> list:  # noqa: ANN003
-    """Build a one-node ONNX model with ``onnx.helper`` and run it on onnxruntime's CPU."""
+def onnx_model(
+    op: str,
+    feeds: dict[str, np.ndarray],
+    outputs: list[str],
+    elem_type: int = TensorProto.FLOAT,
+    **attrs,  # noqa: ANN003
+):  # noqa: ANN201
+    """A one-node ONNX model (``onnx.helper``) of ``op`` with inputs named as ``feeds``."""
     order = ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"]
     names = [n if n in feeds else "" for n in order]
     while names and names[-1] == "":
@@ -76,10 +82,15 @@ def run_onnx(op: str, feeds: dict[str, np.ndarray], outputs: list[str], **attrs)
     graph = helper.make_graph(
         [node],
         f"{op.lower()}_check",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, feeds[n].shape) for n in feeds],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+        [helper.make_tensor_value_info(n, elem_type, feeds[n].shape) for n in feeds],
+        [helper.make_tensor_value_info(n, elem_type, None) for n in outputs],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def run_onnx(op: str, feeds: dict[str, np.ndarray], outputs: list[str], **attrs) -> list:  # noqa: ANN003
+    """Build a one-node ONNX model with ``onnx.helper`` and run it on onnxruntime's CPU."""
+    model = onnx_model(op, feeds, outputs, **attrs)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(
