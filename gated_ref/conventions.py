@@ -4,11 +4,11 @@ Three things differ between sources that mean the same cell:
 
 - **gate order and layout**: which gate block comes first in a stacked weight matrix, whether
   the matrix multiplies ``x`` from the left (``W x``: PyTorch, ONNX, cuDNN) or from the right
-  (``x K``: Keras), and how many bias vectors there are (:data:`LAYOUTS`);
+  (``x K``: Keras), and how many bias vectors there are (`LAYOUTS`);
 - **concatenated notation**: one matrix on ``[h_{t-1}, x_t]`` (colah) or ``[1, x_t, h_{t-1}]``
-  (Karpathy) instead of ``W x_t + U h_{t-1} + b`` (:data:`CONCATENATED`);
+  (Karpathy) instead of ``W x_t + U h_{t-1} + b`` (`CONCATENATED`);
 - **the GRU update convention**: whether ``z`` or ``1 - z`` multiplies the old state
-  (:data:`UPDATE_CONVENTIONS`).
+  (`UPDATE_CONVENTIONS`).
 
 ``params`` is always gated_ref's (= PyTorch's) dict: ``weight_ih`` (G·H, I), ``weight_hh``
 (G·H, H), ``bias_ih`` and ``bias_hh`` (G·H), gate blocks in the cell's order (``lstm``:
@@ -30,7 +30,7 @@ Arrays = dict[str, np.ndarray]
 
 #: Frameworks in the registry, in the order the tables list them.
 FRAMEWORKS = ("pytorch", "onnx", "keras", "cudnn")
-#: Concatenated-notation styles (see :data:`CONCATENATED`).
+#: Concatenated-notation styles (see `CONCATENATED`).
 STYLES = ("colah", "karpathy")
 _PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
@@ -40,7 +40,7 @@ class Layout:
     """How one framework stores one gated_ref cell's parameters.
 
     Attributes:
-        framework: one of :data:`FRAMEWORKS`.
+        framework: one of `FRAMEWORKS`.
         cell: the gated_ref cell whose function the framework computes with these arrays.
         gates: the framework's own names of the gate blocks, in its stacking order.
         ours: the same blocks by gated_ref's (PyTorch's) names, in the framework's order.
@@ -276,12 +276,12 @@ class Concatenated:
     """One concatenated notation: a single matrix per gate on a stacked vector.
 
     Attributes:
-        style: one of :data:`STYLES`, the ``style`` argument of :func:`to_concatenated`.
+        style: one of `STYLES`, the ``style`` argument of `to_concatenated`.
         source: who writes it.
         writes: for each gated_ref cell it can express, one gate as written in this notation
-            (LaTeX); the keys are the cells :func:`to_concatenated` accepts for this style.
+            (LaTeX); the keys are the cells `to_concatenated` accepts for this style.
         vector: the stacked vector, top to bottom.
-        arrays: the arrays :func:`to_concatenated` returns and their shapes.
+        arrays: the arrays `to_concatenated` returns and their shapes.
     """
 
     style: str
@@ -296,7 +296,7 @@ class Concatenated:
         return tuple(name for name, _ in self.writes)
 
 
-#: The concatenated notations :func:`to_concatenated` writes.
+#: The concatenated notations `to_concatenated` writes.
 CONCATENATED: tuple[Concatenated, ...] = (
     Concatenated(
         "colah",
@@ -321,7 +321,7 @@ _KARPATHY_ORDER = ("i", "f", "o", "g")
 
 # ---- lookup and validation --------------------------------------------------------------------
 def layout(framework: str, cell_name: str) -> Layout:
-    """The :class:`Layout` of ``cell_name`` in ``framework``."""
+    """The `Layout` of ``cell_name`` in ``framework``."""
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework: got {framework!r}, expected one of {FRAMEWORKS}")
     cells = tuple(entry.cell for entry in LAYOUTS if entry.framework == framework)
@@ -391,7 +391,7 @@ def to_onnx(cell_name: str, params: Params) -> Arrays:
     """gated_ref/PyTorch parameters as ONNX LSTM/GRU inputs ``W``, ``R``, ``B``.
 
     One direction (leading axis 1); gate blocks in ONNX's order (LSTM i, o, f, c; GRU z, r, h);
-    ``B`` is ``[Wb, Rb]``. Run with :func:`onnx_attributes` (``linear_before_reset`` = 1 for
+    ``B`` is ``[Wb, Rb]``. Run with `onnx_attributes` (``linear_before_reset`` = 1 for
     ``gru``, 0 for ``gru_reset_before``).
     """
     entry = layout("onnx", cell_name)
@@ -529,7 +529,7 @@ def to_concatenated(cell_name: str, params: Params, style: str = "colah") -> Arr
 
 
 def from_concatenated(cell_name: str, arrays: Arrays, style: str = "colah") -> Params:
-    """The inverse of :func:`to_concatenated`: the bias goes to ``bias_ih``, ``bias_hh`` is 0."""
+    """The inverse of `to_concatenated`: the bias goes to ``bias_ih``, ``bias_hh`` is 0."""
     _style(style, cell_name)
     g = cell(cell_name).num_gates
     if style == "colah":
