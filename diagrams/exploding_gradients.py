@@ -91,6 +91,8 @@ def main(out_dir: Path) -> None:
     u = rng.standard_normal((B, H))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
 
+    default_sigma = float(np.linalg.svd(base["weight_hh"], compute_uv=False)[0])
+    default_rho = float(np.abs(np.linalg.eigvals(base["weight_hh"])).max())
     a = sp.Symbol("a", real=True)
     gamma_tanh = max_slope(sp.tanh(a), a)
     gamma_sigmoid = max_slope(1 / (1 + sp.exp(-a)), a)
@@ -142,6 +144,10 @@ def main(out_dir: Path) -> None:
         f"Largest slope, by SymPy: $\\gamma = \\max_a \\tanh'(a) = {sp.latex(gamma_tanh)}$ and "
         f"$\\max_a \\sigma'(a) = {sp.latex(gamma_sigmoid)}$, so the boundary for a tanh RNN is "
         f"$\\sigma_{{\\max}}(U) = 1/\\gamma = {sp.latex(1 / gamma_tanh)}$.",
+        "",
+        f"PyTorch's default draw of this $U$ ($H = {H}$) has $\\sigma_{{\\max}}(U) = "
+        f"{default_sigma:.3f}$ and spectral radius $\\rho(U) = {default_rho:.3f}$; the table "
+        "rescales it.",
         "",
         f"| $\\sigma_{{\\max}}(U)$ | spectral radius $\\rho(U)$ | "
         f"$\\lVert u^\\top \\partial h_T / \\partial h_0 \\rVert$, $T = {T}$ | "
