@@ -237,7 +237,13 @@ def cheaper_steps(record: dict, dtype: str = "float64") -> Verdict:
         ga, lb = (timing[f"{impl}/{c}/{dtype}"]["all"] for c in ("gru", "lstm"))
         ea, eb = stats.median_interval(ga), stats.median_interval(lb)
         rows.append(
-            Comparison(impl, f"seconds per step, {dtype}", ea, eb, stats.claim_better(ea, eb, True))
+            Comparison(
+                impl,
+                f"seconds per forward + backward pass of the sequence, {dtype}",
+                ea,
+                eb,
+                stats.claim_better(ea, eb, True),
+            )
         )
     status = all_hold([r.status for r in rows])
     return Verdict("cheaper_steps", "a GRU step is cheaper", status, rows, ("GRU", "LSTM"))
