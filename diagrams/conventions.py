@@ -239,6 +239,54 @@ def checks_note() -> str:
     )
 
 
+def _folded(text: str) -> str:
+    body = "\n".join(("    " + line) if line else "" for line in text.splitlines())
+    return f'??? success "Solution"\n\n{body}\n'
+
+
+def exercises() -> str:
+    """The page's exercises with folded solutions; the drift of exercise 3 is measured here."""
+    params, x, state = problem("gru_reset_before")
+    y_right, _, _ = gr.lower("gru_reset_before").forward(x, params, state)
+    y_wrong, _, _ = gr.lower("gru").forward(x, params, state)
+    drift = float(np.max(np.abs(y_wrong - y_right)))
+    return "\n".join(
+        [
+            "1. Show that negating the $z$ block makes a reset-after GRU in one convention "
+            "compute exactly what the other convention computes, for every input. Why would "
+            "negating only $W_z$ not do?\n",
+            _folded(
+                "$\\sigma(-a) = 1 - \\sigma(a)$, so negating every term of the update gate's "
+                "pre-activation (both weight blocks and both bias blocks) turns $z$ into $1 - z$ "
+                "at every step and input, and the update $z \\odot h + (1 - z) \\odot n$ "
+                "becomes the other convention's. Negating only the weights leaves $b_z$ with "
+                "its old sign, so $\\sigma(-W_z x - U_z h + b_z) \\neq 1 - z$. "
+                "`tests/test_conventions.py` checks it numerically: a GRU written in torch with "
+                "$(1 - z)$ keeping the old state, given the flipped weights "
+                "(`flip_update_convention`), equals `gru`, outputs and gradients."
+            ),
+            "2. Keras's reset-before GRU keeps a single bias. Why is nothing lost when "
+            "`to_keras` adds `bias_ih` and `bias_hh`, and why would the same addition change "
+            "PyTorch's reset-after GRU?\n",
+            _folded(
+                "In the reset-before GRU every bias only ever appears in a sum "
+                "$W x + b_{ih} + U h + b_{hh}$ (the reset gate multiplies $h$ before $U$), so "
+                "only $b_{ih} + b_{hh}$ matters. In the reset-after GRU the candidate's "
+                "recurrent bias sits inside the product, $r \\odot (U_n h + b_{hn})$: moving it "
+                "out of the bracket changes the output wherever $r \\neq 1$."
+            ),
+            "3. Load the weights of an ONNX GRU saved with `linear_before_reset = 0` into `gru` "
+            "instead of `gru_reset_before`, and measure how far the outputs drift.\n",
+            _folded(
+                f"On the page's random problem ($T = {T}$, $B = {B}$, $I = {I}$, $H = {H}$, "
+                "weights at twice PyTorch's range, a non-zero initial state) the largest "
+                f"difference between the two cells' outputs is {drift:.3g}: the same weights "
+                "are a different function once the reset gate moves past the matrix product."
+            ),
+        ]
+    )
+
+
 def main(out_dir: Path) -> None:
     """Write the tables, the example and the note on checks."""
     files = {
@@ -248,6 +296,7 @@ def main(out_dir: Path) -> None:
         "gate_order_gru.md": gate_order_table(("gru", "gru_reset_before")),
         "example.md": example(),
         "checks.md": checks_note(),
+        "exercises.md": exercises(),
     }
     for name, text in files.items():
         (out_dir / name).write_text(text, encoding="utf-8")
