@@ -40,7 +40,7 @@ SHOWN = {"lstm": ("i", "f", "o", "c"), "gru": ("r", "z")}
 UNITS = 12  # units shown in the heatmaps: those whose state varies most along the excerpt
 GATE_CMAP = "viridis"
 STATE_CMAP = "RdBu_r"
-DEPENDS = (record.RECORD,)
+DEPENDS = (record.RECORD, "data/experiments.params.json")
 #: Recomputed held-out numbers must match the record to this relative tolerance.
 RTOL = 1e-9
 

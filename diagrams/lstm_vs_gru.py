@@ -29,7 +29,7 @@ from gated_ref.experiments.run import METRIC, SOLVED
 SEED = 0  # nothing here is random: the record holds every number
 ROOT = Path(__file__).resolve().parents[1]
 LITERATURE = "data/literature.json"
-DEPENDS = (record.RECORD, LITERATURE)
+DEPENDS = (record.RECORD, "data/experiments.params.json", LITERATURE)
 #: Setups drawn in the learning curves, with their line style.
 CURVES = {
     "rnn_params": (PALETTE[4], "-"),

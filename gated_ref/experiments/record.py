@@ -103,31 +103,33 @@ def text_source() -> dict:
     }
 
 
-def dumps(record: dict) -> str:
-    """The record as JSON: indented, keys sorted; each run's parameters one compact line per
-    array (they are most of the bytes, and nobody reads them by eye)."""
-    holes: dict[str, str] = {}
-    runs = []
-    for i, run in enumerate(record.get("runs", [])):
+def params_path(path: Path) -> Path:
+    """The sibling file that holds the record's trained parameters (``<stem>.params.json``)."""
+    return path.with_name(f"{path.stem}.params.json")
+
+
+def dumps(record: dict) -> tuple[str, str]:
+    """The record as two JSON texts: the record without parameters (indented, keys sorted),
+    and the trained parameters by run id, one compact line per run (most of the bytes, and
+    nobody reads them by eye)."""
+    runs, params = [], {}
+    for run in record.get("runs", []):
         if "params" in run:
-            run = dict(run)
-            params = run.pop("params")
-            run["params"] = {}
-            for key in sorted(params):
-                mark = f"@params:{i}:{key}@"
-                holes[json.dumps(mark)] = json.dumps(params[key], separators=(",", ":"))
-                run["params"][key] = mark
+            if run["id"] in params:
+                raise ValueError(f"runs: id {run['id']!r} appears twice, expected unique ids")
+            params[run["id"]] = run["params"]
+            run = {k: v for k, v in run.items() if k != "params"}
         runs.append(run)
-    text = json.dumps({**record, "runs": runs} if runs else record, indent=1, sort_keys=True)
-    for mark, value in holes.items():
-        text = text.replace(mark, value, 1)
-    return text + "\n"
+    main = json.dumps({**record, "runs": runs}, indent=1, sort_keys=True) + "\n"
+    lines = [
+        f"{json.dumps(k)}:{json.dumps(v, separators=(',', ':'), sort_keys=True)}"
+        for k, v in sorted(params.items())
+    ]
+    return main, "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def write(record: dict, path: Path) -> None:
-    """Write ``record`` as JSON atomically (a temporary file renamed over ``path``)."""
+def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps(record)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -139,13 +141,29 @@ def write(record: dict, path: Path) -> None:
         raise
 
 
+def write(record: dict, path: Path) -> None:
+    """Write ``record`` atomically as ``path`` and its parameters file (each a temporary file
+    renamed into place; the parameters first, so the record never names missing ones)."""
+    main, params = dumps(record)
+    _write_atomic(params_path(path), params)
+    _write_atomic(path, main)
+
+
 def load(path: Path | None = None) -> dict:
-    """The record at ``path`` (default: :data:`RECORD` in the repository)."""
+    """The record at ``path`` (default: :data:`RECORD` in the repository), with each run's
+    trained parameters from the parameters file attached as ``run["params"]``."""
     path = path or ROOT / RECORD
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: not found; run `{COMMAND}` to create it") from None
+    side = params_path(path)
+    if side.exists():
+        params = json.loads(side.read_text(encoding="utf-8"))
+        for run in record["runs"]:
+            if run["id"] in params:
+                run["params"] = params[run["id"]]
+    return record
 
 
 def check_fresh(record: dict) -> None:
