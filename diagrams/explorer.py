@@ -6,7 +6,8 @@ Writes what ``docs/explorer.md`` loads:
   :mod:`gated_ref.javascript` (sets ``window.gatedRef``);
 - ``presets.js``: weights of every cell trained here, with gated_ref's own kernels and Adam, on
   a tiny character task (the bracket depth of a string such as ``(a(b)c)``), as
-  ``window.gatedRefPresets``; JSON is not published by the site, a script is;
+  ``window.gatedRefPresets``, with each cell's sizes (H = I for a cell that uses x_t
+  elementwise); JSON is not published by the site, a script is;
 - ``equations.md``: each cell's equations in LaTeX, one block per node, included as a snippet.
 """
 
@@ -30,6 +31,7 @@ MAX_DEPTH = 3
 HIDDEN = 4
 STEPS, BATCH, LENGTH = 150, 32, 20
 EXAMPLE = "(a(b)c)((a))b"
+DIGITS = 4  # significant digits of the published presets
 
 
 def encode(text: str) -> np.ndarray:
@@ -74,12 +76,27 @@ def batch(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return x, labels
 
 
+def sizes_for(name: str) -> dict[str, int]:
+    """The preset's sizes: I from the alphabet, H = HIDDEN, or H = I for a cell that adds x_t
+    to an H-vector elementwise; an extra size (the projection's P) is half of H."""
+    spec = gr.cell(name)
+    n_in = len(ALPHABET) + 1
+    hidden = n_in if spec.input_symbol is not None else HIDDEN
+    return {"input_size": n_in, "hidden_size": hidden} | {s: hidden // 2 for s in spec.sizes}
+
+
 def train(name: str, rng: np.random.Generator) -> dict[str, object]:
-    """Train one cell plus a linear readout; return its parameters and held-out accuracy."""
+    """Train one cell plus a linear readout; return its parameters (rounded, as published) and
+    the held-out accuracy of those rounded parameters."""
     kernel = gr.lower(gr.cell(name))
-    params = kernel.init_params(len(ALPHABET) + 1, HIDDEN, rng=rng)
+    sizes = sizes_for(name)
+    params = kernel.init_params(**sizes, rng=rng)
+    spec = kernel.spec
+    out_size = spec.size_of(
+        spec.out["h"], sizes["hidden_size"], **{s: sizes[s] for s in spec.sizes}
+    )
     readout = {
-        "weight": rng.uniform(-0.5, 0.5, (MAX_DEPTH + 1, HIDDEN)),
+        "weight": rng.uniform(-0.5, 0.5, (MAX_DEPTH + 1, out_size)),
         "bias": np.zeros(MAX_DEPTH + 1),
     }
     everything = params | {f"readout_{k}": v for k, v in readout.items()}
@@ -92,21 +109,24 @@ def train(name: str, rng: np.random.Generator) -> dict[str, object]:
         grads = {k: grads[k] for k in params} | {f"readout_{k}": v for k, v in dread.items()}
         grads, _ = clip_by_global_norm(grads, 1.0)
         opt.step(grads)
+    params = {k: _rounded(v) for k, v in params.items()}
+    readout = {k: _rounded(v) for k, v in readout.items()}
     x, labels = batch(np.random.default_rng(SEED + 1))
     y, _, _ = kernel.forward(x, params)
     loss, _, _ = softmax_cross_entropy(y, labels, readout["weight"], readout["bias"])
     pred = (y @ readout["weight"].T + readout["bias"]).argmax(axis=-1)
     return {
-        "params": {k: _rounded(v) for k, v in params.items()},
-        "readout": {k: _rounded(v) for k, v in readout.items()},
+        "params": {k: v.tolist() for k, v in params.items()},
+        "readout": {k: v.tolist() for k, v in readout.items()},
+        "sizes": sizes,
         "accuracy": round(float((pred == labels).mean()), 4),
         "loss": round(loss, 4),
     }
 
 
-def _rounded(a: np.ndarray) -> list:
-    """Nested lists, 6 significant digits: presets are examples, not a checkpoint."""
-    return np.vectorize(lambda v: float(f"{v:.6g}"), otypes=[float])(a).tolist()
+def _rounded(a: np.ndarray) -> np.ndarray:
+    """DIGITS significant digits: presets are examples, not a checkpoint (and are downloaded)."""
+    return np.vectorize(lambda v: float(f"{v:.{DIGITS}g}"), otypes=[float])(a)
 
 
 def equations_snippet() -> str:
@@ -142,6 +162,7 @@ def main(out_dir: Path) -> None:
             "alphabet": ALPHABET,
             "inputSize": len(ALPHABET) + 1,
             "hiddenSize": HIDDEN,
+            "digits": DIGITS,
             "classes": MAX_DEPTH + 1,
             "example": EXAMPLE,
             "steps": STEPS,

@@ -2,22 +2,29 @@
 
 The same three stages as :mod:`gated_ref.lower`, printed for a browser instead of NumPy:
 
-1. plan - :func:`gated_ref.derive.forward_schedule`: the step's elementwise statements and
-   its recurrent GEMMs, in execution order;
+1. plan - :func:`gated_ref.derive.forward_schedule`: the step's elementwise statements, its
+   recurrent GEMMs (``weight_hh`` with its bias, and any extra recurrent matrix of the cell,
+   without) and its projections, in execution order;
 2. emit - ``sympy.cse`` over each run of elementwise statements, printed with SymPy's
    :class:`~sympy.printing.jscode.JavascriptCodePrinter` (sigmoid as ``0.5 + 0.5 tanh(a/2)``,
-   which cannot overflow) inside a loop over the H units;
-3. bundle - :func:`javascript_bundle`: a fixed runtime (argument checks, the affine maps, the
-   loop over time and batch) plus every cell's step function and metadata, as one script that
-   sets ``window.gatedRef`` in a browser and ``module.exports`` in Node.
+   which cannot overflow; relu as ``Math.max(a, 0)``) inside a loop over the H units;
+3. bundle - :func:`javascript_bundle`: a fixed runtime (argument checks, sizes read off the
+   parameters' shapes, the affine maps, the loop over time and batch) plus every cell's step
+   function and metadata, as one script that sets ``window.gatedRef`` in a browser and
+   ``module.exports`` in Node.
+
+Nothing in the runtime is specific to a cell: which gates have an input or a recurrent term
+(their blocks in ``weight_ih`` / ``weight_hh``), the shape of every parameter, the size of
+every state (h has P units under a projection) come from the :class:`~gated_ref.spec.CellSpec`,
+as metadata (:func:`cell_metadata`). A cell that uses x_t elementwise reads ``x[j]``, and the
+runtime insists on I = H for it.
 
 Every node of a step can be overridden (``overrides = {"f": 1}`` forces the forget gate
-open): a node's value is stored, then replaced, before any later statement reads it. So the
-common subexpressions are *not* found after substituting earlier targets into later
-expressions (as :mod:`gated_ref.lower` does; that would bypass an override). Instead each
-temporary that ``cse`` returns is placed just before the first statement that uses it, which
-is always after every node it reads: the hazard of a hoisted use above its definition cannot
-arise.
+open): a node's value is replaced before any later statement reads it. So the common
+subexpressions are *not* found after substituting earlier targets into later expressions (as
+:mod:`gated_ref.lower` does; that would bypass an override). Instead each temporary that
+``cse`` returns is placed just before the first statement that uses it, which is always after
+every node it reads: the hazard of a hoisted use above its definition cannot arise.
 
 The bundle's bytes depend only on the cells, this generator and the SymPy version: no dates,
 keys sorted.
@@ -37,8 +44,9 @@ from sympy.printing.jscode import JavascriptCodePrinter
 from sympy.printing.str import StrPrinter
 
 from .cells import CELL_NAMES, cell
-from .derive import Assign, Gemm, forward_schedule, hidden_groups
+from .derive import Assign, Gemm, Project, forward_schedule
 from .functions import sigmoid
+from .functions import step as unit_step
 from .lower import input_hash as kernel_input_hash
 from .spec import CellSpec
 
@@ -51,14 +59,27 @@ __all__ = [
     "value_range",
 ]
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # ---- stage 2: emit -----------------------------------------------------------------------
 
+#: Names a cell's symbols must not take: they are printed as JavaScript identifiers in the same
+#: scope as the step function's arguments and the runtime's functions.
+_RESERVED = frozenset(
+    "x P S ov Z H j k affine matvecInto sigmoid fail describe checkVector checkMatrix getCell "
+    "checkParams checkOverrides checkStateKeys step forward paramShapes NONE CELLS CELL_NAMES "
+    "api root Math "
+    "break case catch class const continue debugger default delete do else enum export extends "
+    "false finally for function if import in instanceof let new null return static super switch "
+    "this throw true try typeof undefined var void while with yield await arguments eval NaN "
+    "Infinity".split()
+)
+
 
 class StepPrinter(JavascriptCodePrinter):
-    """SymPy's JavaScript printer, reading vectors at unit ``j`` and sigmoid without overflow."""
+    """SymPy's JavaScript printer, reading vectors at unit ``j``; sigmoid without overflow,
+    relu and its derivative ``step`` as plain JavaScript."""
 
     def __init__(self, vectors: dict[str, str]) -> None:
         super().__init__({"allow_unknown_functions": False})
@@ -68,13 +89,26 @@ class StepPrinter(JavascriptCodePrinter):
         name = expr.name
         if name in self._vectors:
             return f"{self._vectors[name]}[j]"
-        if not _IDENT.match(name):
-            raise ValueError(f"symbol {name!r}: not a JavaScript identifier")
-        return name
+        return _ident(name, "symbol")
 
     def _print_sigmoid(self, expr: sp.Function) -> str:
         """The logistic sigmoid as ``sigmoid(a) = 0.5 + 0.5 tanh(a / 2)`` (see the runtime)."""
         return f"sigmoid({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr: sp.Function) -> str:
+        """``relu(a) = max(a, 0)``, as ``numpy.maximum(a, 0)`` in the NumPy kernels."""
+        return f"Math.max({self._print(expr.args[0])}, 0)"
+
+    def _print_step(self, expr: sp.Function) -> str:
+        """The unit step with ``step(0) = 0`` (relu's derivative, as PyTorch takes it)."""
+        return f"({self._print(expr.args[0])} > 0 ? 1 : 0)"
+
+
+def _ident(name: str, what: str) -> str:
+    """``name`` if it can be a JavaScript identifier of the step function; else ValueError."""
+    if not _IDENT.match(name) or name in _RESERVED:
+        raise ValueError(f"{what} {name!r}: not usable as a JavaScript identifier")
+    return name
 
 
 def _node_var(name: str) -> str:
@@ -83,16 +117,36 @@ def _node_var(name: str) -> str:
     return f"v_{name}"
 
 
+def _size_name(spec: CellSpec, symbol: sp.Symbol) -> str:
+    """Which size a vector has: ``hidden_size`` or one of the cell's extra sizes."""
+    size = spec.size_of(symbol, sp.Symbol("hidden_size"), **{s: sp.Symbol(s) for s in spec.sizes})
+    return str(size)
+
+
+def _terms(spec: CellSpec) -> dict[str, str]:
+    """The per-unit quantities other than nodes and parameters: symbol name -> JS variable.
+
+    The input and recurrent pre-activations that exist, the extra recurrent terms, the
+    previous states, and x_t itself when the cell uses it elementwise.
+    """
+    out = {spec.input_affine[g].name: spec.input_affine[g].name for g in spec.input_gates}
+    out |= {spec.hidden_affine[g].name: spec.hidden_affine[g].name for g in spec.recurrent_gates}
+    out |= {sym.name: sym.name for fam in spec.families for sym in fam.symbols}
+    out |= {spec.prev[s].name: spec.prev[s].name for s in spec.states}
+    if spec.input_symbol is not None:
+        out[spec.input_symbol.name] = "x"
+    for name, var in out.items():
+        if var != "x":
+            _ident(name, "symbol")
+    return out
+
+
 def _vectors(spec: CellSpec) -> dict[str, str]:
     """Every per-unit quantity of one step, by SymPy symbol name -> JavaScript array name."""
     out = {n.symbol.name: _node_var(n.symbol.name) for n in spec.nodes}
-    for g in spec.gates:
-        out[spec.input_affine[g].name] = spec.input_affine[g].name
-        out[spec.hidden_affine[g].name] = spec.hidden_affine[g].name
-    for s in spec.states:
-        out[spec.prev[s].name] = spec.prev[s].name
+    out |= _terms(spec)
     for p in spec.elementwise_params:
-        out[p.symbol.name] = p.symbol.name
+        out[p.symbol.name] = _ident(p.symbol.name, "elementwise weight")
     return out
 
 
@@ -120,44 +174,52 @@ def _block(
     for (target, _), expr in zip(assigns, reduced, strict=True):
         place(expr)
         var = _node_var(target.name)
-        body.append(f"    {var}[j] = {printer.doprint(expr)};")
-        body.append(f"    if (o_{target.name} !== null) {var}[j] = o_{target.name}[j];")
+        o = f"o_{target.name}"
+        body.append(f"    {var}[j] = {o} ? {o}[j] : {printer.doprint(expr)};")
     return ["  for (let j = 0; j < H; j++) {", *body, "  }"]
 
 
-def javascript_source(spec: CellSpec | str, *, use_cse: bool = True) -> str:
-    """The JavaScript step function of one cell: ``step_<name>(x, P, S, ov)``.
-
-    ``x`` is one input vector (I), ``P`` the parameters as nested arrays in PyTorch's layout,
-    ``S`` the previous state (``{h: [...], c: [...]}``), ``ov`` null or the overrides, already
-    checked by the runtime. It returns every per-unit quantity of the step:
-    ``{ax: {gate: [...]}, ah: {gate: [...]}, nodes: {node: [...]}, state: {h, c}}``.
-    """
+def _spec(spec: CellSpec | str) -> CellSpec:
     spec = cell(spec) if isinstance(spec, str) else spec
     if not isinstance(spec, CellSpec):
         raise TypeError(f"spec: expected a CellSpec or a cell name, got {type(spec)}")
     if not _IDENT.match(spec.name):
         raise ValueError(f"cell name {spec.name!r}: not a JavaScript identifier")
+    return spec
+
+
+def javascript_source(spec: CellSpec | str, *, use_cse: bool = True) -> str:
+    """The JavaScript step function of one cell: ``step_<name>(x, P, S, ov, Z)``.
+
+    ``x`` is one input vector (I), ``P`` the parameters as nested arrays in PyTorch's layout,
+    ``S`` the previous state (``{h: [...], c: [...]}``, one array per state), ``ov`` the
+    overrides (``{node: array}``; a node absent or null is computed), ``Z`` the sizes
+    (``{input_size, hidden_size, ...}``), all already checked
+    by the runtime. It returns every per-unit quantity of the step: ``{nodes: {node: [...]},
+    terms: {symbol: [...]}, state: {h, c, ...}}``, where ``terms`` holds the pre-activations,
+    the previous states and x_t when the cell uses it elementwise (see :func:`_terms`).
+    """
+    spec = _spec(spec)
     printer = StepPrinter(_vectors(spec))
-    gate_index = {g: k for k, g in enumerate(spec.gates)}
-    groups = {grp.index: grp for grp in hidden_groups(spec)}
-    assert groups  # every cell has a recurrent map
+    x_index = {g: k for k, g in enumerate(spec.input_gates)}
+    h_index = {g: k for k, g in enumerate(spec.recurrent_gates)}
     L: list[str] = []
     w = L.append
     w(f"// cell {spec.name!r}: {spec.title}")
-    w(f"function step_{spec.name}(x, P, S, ov) {{")
-    w("  const H = P.weight_hh[0].length;")
+    w(f"function step_{spec.name}(x, P, S, ov, Z) {{")
+    w("  const H = Z.hidden_size;")
     for s in spec.states:
         w(f"  const {spec.prev[s].name} = S.{s};")
     for p in spec.elementwise_params:
         w(f"  const {p.symbol.name} = P.{p.key}[{p.row}];")
-    for g in spec.gates:
+    for g in spec.input_gates:
         ax = spec.input_affine[g].name
-        w(f"  const {ax} = affine(P.weight_ih, P.bias_ih, {gate_index[g]}, H, x);")
+        w(f"  const {ax} = affine(P.weight_ih, P.bias_ih, {x_index[g]}, H, x);")
     for n in spec.nodes:
         name = n.symbol.name
-        w(f"  const {_node_var(name)} = new Array(H);")
-        w(f"  const o_{name} = ov === null ? null : ov.{name};")
+        size = _size_name(spec, n.symbol)
+        length = "H" if size == "hidden_size" else f"Z.{size}"
+        w(f"  const {_node_var(name)} = new Array({length}), o_{name} = ov.{name};")
     pending: list[tuple[sp.Symbol, sp.Expr]] = []
     blocks = 0
 
@@ -172,20 +234,36 @@ def javascript_source(spec: CellSpec | str, *, use_cse: bool = True) -> str:
         if isinstance(step, Assign):
             pending.append((step.target, step.expr))
             continue
-        assert isinstance(step, Gemm)
         flush()
+        if isinstance(step, Project):
+            var, name = _node_var(step.target.name), step.target.name
+            src = printer.doprint(step.source).removesuffix("[j]")
+            w(f"  // projection: {name} = {step.key} {step.source.name}")
+            w(f"  matvecInto({var}, P.{step.key}, {src});")
+            w(f"  if (o_{name}) for (let k = 0; k < {var}.length; k++) {var}[k] = o_{name}[k];")
+            continue
+        assert isinstance(step, Gemm)
         grp = step.group
         src = printer.doprint(grp.source).removesuffix("[j]")
-        w(f"  // recurrent maps of gate(s) {', '.join(grp.gates)}: U_k {grp.source.name} + b^h_k")
-        for g in grp.gates:
-            ah = spec.hidden_affine[g].name
-            w(f"  const {ah} = affine(P.weight_hh, P.bias_hh, {gate_index[g]}, H, {src});")
+        if grp.bias:
+            gates = ", ".join(grp.gates)
+            w(f"  // recurrent maps of gate(s) {gates}: U_k {grp.source.name} + b^h_k")
+            for g, sym in zip(grp.gates, grp.symbols, strict=True):
+                w(f"  const {sym.name} = affine(P.weight_hh, P.bias_hh, {h_index[g]}, H, {src});")
+        else:
+            w(
+                f"  // matrix {grp.key}, gate(s) {', '.join(grp.gates)}: R_k {grp.source.name}"
+                " (no bias)"
+            )
+            for k, sym in enumerate(grp.symbols):
+                w(f"  const {sym.name} = affine(P.{grp.key}, null, {k}, H, {src});")
     flush()
-    ax = ", ".join(f"{g}: {spec.input_affine[g].name}" for g in spec.gates)
-    ah = ", ".join(f"{g}: {spec.hidden_affine[g].name}" for g in spec.gates)
     nodes = ", ".join(f"{n.symbol.name}: {_node_var(n.symbol.name)}" for n in spec.nodes)
+    terms = ", ".join(
+        name if name == var else f"{name}: {var}" for name, var in _terms(spec).items()
+    )
     state = ", ".join(f"{s}: {_node_var(spec.out[s].name)}" for s in spec.states)
-    w(f"  return {{ax: {{{ax}}}, ah: {{{ah}}}, nodes: {{{nodes}}}, state: {{{state}}}}};")
+    w(f"  return {{nodes: {{{nodes}}}, terms: {{{terms}}}, state: {{{state}}}}};")
     w("}")
     return "\n".join(L) + "\n"
 
@@ -193,50 +271,77 @@ def javascript_source(spec: CellSpec | str, *, use_cse: bool = True) -> str:
 # ---- metadata the explorer shows -----------------------------------------------------------
 
 
-def value_range(spec: CellSpec, node: str) -> tuple[float, float] | None:
-    """Bounds of a node's values, when its expression bounds them; else None.
-
-    sigma(...) lies in [0, 1] and tanh(...) in [-1, 1]; h_{t-1} is taken in [-1, 1] (every
-    cell's h is); earlier nodes contribute their own bounds. An expression that is then
-    multilinear in those bounded quantities takes its extremes at the corners of the box.
-    """
-    ranges: dict[sp.Symbol, tuple[float, float]] = {spec.prev["h"]: (-1.0, 1.0)}
+def _node_ranges(
+    spec: CellSpec, assumed: dict[sp.Symbol, tuple[float, float]]
+) -> dict[sp.Symbol, tuple[float, float] | None]:
+    """Each node's bounds, given bounds ``assumed`` for some previous states."""
+    ranges: dict[sp.Symbol, tuple[float, float]] = dict(assumed)
+    out: dict[sp.Symbol, tuple[float, float] | None] = {}
     for n in spec.nodes:
         squashed = dict(ranges)
         counter = itertools.count()
 
         def squash(e: sp.Expr, squashed: dict = squashed, counter: itertools.count = counter):
-            if isinstance(e, sigmoid | sp.tanh):
+            if isinstance(e, sigmoid | sp.tanh | unit_step):
                 d = sp.Symbol(f"__bounded{next(counter)}")
-                squashed[d] = (0.0, 1.0) if isinstance(e, sigmoid) else (-1.0, 1.0)
+                squashed[d] = (-1.0, 1.0) if isinstance(e, sp.tanh) else (0.0, 1.0)
                 return d
             if e.args:
                 return e.func(*[squash(a) for a in e.args])
             return e
 
-        expr = squash(n.rhs)
-        free = sorted(expr.free_symbols, key=lambda s: s.name)
         bounded = None
-        if all(s in squashed for s in free):
-            poly = sp.Poly(expr, *free) if free else None
-            if poly is None or all(max(m) <= 1 for m in poly.monoms()):
-                values = [
-                    float(expr.xreplace(dict(zip(free, corner, strict=True))))
-                    for corner in itertools.product(*(squashed[s] for s in free))
-                ]
-                bounded = (min(values), max(values))
+        if n.projection is None:  # a matrix applied to a bounded vector is not bounded by it
+            expr = squash(n.rhs)
+            free = sorted(expr.free_symbols, key=lambda s: s.name)
+            if all(s in squashed for s in free):
+                poly = sp.Poly(expr, *free) if free else None
+                if poly is None or all(max(m) <= 1 for m in poly.monoms()):
+                    values = [
+                        float(expr.xreplace(dict(zip(free, corner, strict=True))))
+                        for corner in itertools.product(*(squashed[s] for s in free))
+                    ]
+                    bounded = (min(values), max(values))
         if bounded is not None:
             ranges[n.symbol] = bounded
-        if n.symbol.name == node:
-            return bounded
-    raise KeyError(f"node: got {node!r}, expected one of {[n.symbol.name for n in spec.nodes]}")
+        out[n.symbol] = bounded
+    return out
+
+
+def value_range(spec: CellSpec, node: str) -> tuple[float, float] | None:
+    """Bounds of a node's values, when its expression bounds them; else None.
+
+    sigma(...) and step(...) lie in [0, 1] and tanh(...) in [-1, 1]; earlier nodes contribute
+    their own bounds. An expression that is then multilinear in those bounded quantities takes
+    its extremes at the corners of the box. A previous state is taken in [-1, 1] when that is
+    an invariant: if every such state starts in [-1, 1] (the zeros a sequence starts from do),
+    the step keeps it there. Found by dropping the states whose update leaves [-1, 1] until
+    none does (h of the LSTM and GRU stays; c, a relu's h, a projected h do not).
+    """
+    names = [n.symbol.name for n in spec.nodes]
+    if node not in names:
+        raise KeyError(f"node: got {node!r}, expected one of {names}")
+    kept = set(spec.states)
+    while True:
+        ranges = _node_ranges(spec, {spec.prev[s]: (-1.0, 1.0) for s in kept})
+        leave = {
+            s
+            for s in kept
+            if ranges[spec.out[s]] is None
+            or not -1.0 <= ranges[spec.out[s]][0] <= ranges[spec.out[s]][1] <= 1.0
+        }
+        if not leave:
+            return ranges[sp.Symbol(node)]
+        kept -= leave
 
 
 class _TemplatePrinter(StrPrinter):
-    """Plain-text expression with every symbol as a placeholder the page fills with a number."""
+    """Plain-text expression, every symbol as a ``{name}`` the page fills with a number."""
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        return f"\0{expr.name}\0"
+        if not _IDENT.match(expr.name):
+            raise ValueError(f"symbol {expr.name!r}: not an identifier, cannot be a placeholder")
+        return "{%s}" % expr.name
 
     def _print_sigmoid(self, expr: sp.Function) -> str:
         return f"σ({self._print(expr.args[0])})"
@@ -245,46 +350,55 @@ class _TemplatePrinter(StrPrinter):
         return super()._print_Mul(expr).replace("*", " · ")
 
 
-def _template(expr: sp.Expr) -> list[str | dict[str, str]]:
-    text = _TemplatePrinter({"order": "none"}).doprint(expr)
-    parts: list[str | dict[str, str]] = []
-    for k, piece in enumerate(text.split("\0")):
-        if k % 2:
-            parts.append({"sym": piece})
-        elif piece:
-            parts.append(piece)
-    return parts
+def _template(expr: sp.Expr) -> str:
+    """A node's right-hand side as plain text, each symbol as ``{name}``: the page puts in the
+    symbol's value at the unit shown."""
+    return _TemplatePrinter({"order": "none"}).doprint(expr)
 
 
 def _labels(spec: CellSpec) -> dict[str, str]:
-    """Plain-text names of every quantity a template refers to (tooltips on the page)."""
+    """Plain-text names of the terms and weights a template refers to (tooltips on the page).
+
+    Nodes (``{c}``: c_t) and previous states (``{c_prev}``: c_{t-1}) are named by the page.
+    """
+
+    def vec(sym: sp.Symbol) -> str:
+        prev = {v: s for s, v in spec.prev.items()}
+        return f"{prev[sym]}_{{t-1}}" if sym in prev else f"{sym.name}_t"
+
     out: dict[str, str] = {}
     for g in spec.gates:
         lab = spec.gate_labels[g]
         sub = f"_{lab}" if lab else ""
-        src = spec.hidden_source[g]
-        src_text = "h_{t-1}" if src == spec.prev["h"] else f"{src.name}_t"
-        out[spec.input_affine[g].name] = f"W{sub} x_t + b^x{sub}"
-        out[spec.hidden_affine[g].name] = f"U{sub} {src_text} + b^h{sub}"
-    for s in spec.states:
-        out[spec.prev[s].name] = f"{s}_{{t-1}}"
-    for n in spec.nodes:
-        out[n.symbol.name] = f"{n.symbol.name}_t"
+        both = g in spec.input_gates and g in spec.recurrent_gates
+        if g in spec.input_gates:
+            out[spec.input_affine[g].name] = f"W{sub} x_t + b{'^x' if both else ''}{sub}"
+        if g in spec.recurrent_gates:
+            src = vec(spec.hidden_source[g])
+            out[spec.hidden_affine[g].name] = f"U{sub} {src} + b{'^h' if both else ''}{sub}"
+    for fam in spec.families:
+        src = vec(fam.source)
+        for g, sym in zip(fam.gates, fam.symbols, strict=True):
+            lab = spec.gate_labels[g]
+            out[sym.name] = f"{fam.key} block {lab or g}: R_{lab} {src}"
     for p in spec.elementwise_params:
-        out[p.symbol.name] = f"p_{p.label} ({p.key}[{p.row}])"
+        out[p.symbol.name] = f"{p.name}{'_' + p.label if p.label else ''} ({p.key}[{p.row}])"
+    if spec.input_symbol is not None:
+        out[spec.input_symbol.name] = "x_t (used elementwise)"
     return out
 
 
 def _deps(spec: CellSpec, expr: sp.Expr) -> list[str]:
     """The diagram's inputs of a node: x, previous states and earlier nodes."""
     names = {n.symbol: n.symbol.name for n in spec.nodes}
+    sources = {spec.hidden_affine[g]: spec.hidden_source[g] for g in spec.recurrent_gates}
+    sources |= {sym: fam.source for fam in spec.families for sym in fam.symbols}
     found: list[str] = []
     for sym in sorted(expr.free_symbols, key=lambda s: s.name):
-        if sym in spec.input_affine.values():
+        if sym in spec.input_affine.values() or sym == spec.input_symbol:
             found.append("x")
-        elif sym in spec.hidden_affine.values():
-            gate = next(g for g, a in spec.hidden_affine.items() if a == sym)
-            src = spec.hidden_source[gate]
+        elif sym in sources:
+            src = sources[sym]
             found.extend(_deps(spec, src) if src not in spec.prev.values() else [src.name])
         elif sym in spec.prev.values():
             found.append(sym.name)
@@ -293,40 +407,94 @@ def _deps(spec: CellSpec, expr: sp.Expr) -> list[str]:
     return sorted(set(found))
 
 
+def _dims(dims: tuple) -> list[list]:
+    """A symbolic shape as ``[[multiple, size name or null], ...]``: (4H, I) is
+    ``[[4, "hidden_size"], [1, "input_size"]]`` and (3, H) is ``[[3, null], [1, "hidden_size"]]``.
+    """
+    out = []
+    for d in dims:
+        d = sp.sympify(d)
+        if d.is_Integer:
+            out.append([int(d), None])
+            continue
+        coeff, size = d.as_coeff_Mul()
+        if not (coeff.is_Integer and size.is_Symbol):
+            raise ValueError(f"dimension {d}: expected an integer times one size")
+        out.append([int(coeff), size.name])
+    return out
+
+
+def _param_shapes(spec: CellSpec) -> dict[str, list[list]]:
+    """Every parameter's shape in terms of the sizes, from :meth:`CellSpec.param_shapes`."""
+    sizes = {s: sp.Symbol(s) for s in spec.sizes}
+    shapes = spec.param_shapes(sp.Symbol("input_size"), sp.Symbol("hidden_size"), **sizes)
+    return {key: _dims(shape) for key, shape in shapes.items()}
+
+
+def _reads(spec: CellSpec, param: sp.Symbol) -> str | None:
+    """The previous state an elementwise weight multiplies (IndRNN's u: ``h_prev``), if any."""
+    prev = set(spec.prev.values())
+    for n in spec.nodes:
+        for e in sp.preorder_traversal(n.rhs):
+            if isinstance(e, sp.Mul) and param in e.args:
+                found = sorted((a for a in e.args if a in prev), key=str)
+                if found:
+                    return found[0].name
+    return None
+
+
 def cell_metadata(spec: CellSpec | str) -> dict[str, object]:
-    """What the explorer needs besides the maths: names, gates, node graph, bounds, templates."""
-    spec = cell(spec) if isinstance(spec, str) else spec
+    """What the explorer needs besides the maths: names, gates, node graph, bounds, templates,
+    sizes and parameter shapes.
+
+    A node is a *gate* (the page offers to force it) when it is shown, bounded, and either not a
+    state or a sigmoid carried to the next step (the gates i, f, o of ``lstm_fgr``). A node's
+    entry leaves out what is false, null or the hidden size (``inline``, ``state``, ``gate``,
+    ``range``, ``size``).
+    """
+    spec = _spec(spec)
     out_nodes = {sym: s for s, sym in spec.out.items()}
     nodes = []
     for n in spec.nodes:
         rng = value_range(spec, n.symbol.name)
         is_state = n.symbol in out_nodes
-        nodes.append(
-            {
-                "name": n.symbol.name,
-                "inline": n.inline,
-                "state": out_nodes.get(n.symbol),
-                "gate": not is_state and not n.inline and rng is not None,
-                "deps": _deps(spec, n.rhs),
-                "range": list(rng) if rng is not None else None,
-                "template": _template(n.rhs),
-            }
-        )
-    rows: dict[str, int] = {}
-    for p in spec.elementwise_params:
-        rows[p.key] = max(rows.get(p.key, 0), p.row + 1)
+        if n.projection is not None:
+            template = f"Σₖ {n.projection}[{{}}, k] · {n.rhs}_t[k]"  # {} the unit shown
+        else:
+            template = _template(n.rhs)
+        entry = {
+            "name": n.symbol.name,
+            "inline": n.inline,
+            "state": out_nodes.get(n.symbol),
+            "gate": not n.inline
+            and rng is not None
+            and (not is_state or isinstance(n.rhs, sigmoid)),
+            "deps": _deps(spec, n.rhs),
+            "range": list(rng) if rng is not None else None,
+            "size": _size_name(spec, n.symbol),
+            "template": template,
+        }
+        # the defaults are left out (the bundle is downloaded): false, null, the hidden size
+        nodes.append({k: v for k, v in entry.items() if v not in (False, None, "hidden_size")})
+    used = {d for n in nodes for d in n["deps"]}
     return {
         "name": spec.name,
         "title": spec.title,
         "reference": spec.reference,
         "states": list(spec.states),
+        "stateSizes": {s: _size_name(spec, spec.prev[s]) for s in spec.states},
+        "sizes": ["hidden_size", *spec.sizes],
+        "inputIsHidden": spec.input_symbol is not None,
+        "inputs": ["x", *(spec.prev[s].name for s in spec.states if spec.prev[s].name in used)],
         "gates": list(spec.gates),
         "gateLabels": dict(spec.gate_labels),
-        "extraParams": rows,
+        "paramShapes": _param_shapes(spec),
+        "projections": {n.symbol.name: n.projection for n in spec.nodes if n.projection},
         "nodes": nodes,
         "labels": _labels(spec),
         "paramSymbols": {
-            p.symbol.name: {"key": p.key, "row": p.row} for p in spec.elementwise_params
+            p.symbol.name: {"key": p.key, "row": p.row, "reads": _reads(spec, p.symbol)}
+            for p in spec.elementwise_params
         },
     }
 
@@ -336,22 +504,34 @@ def cell_metadata(spec: CellSpec | str) -> dict[str, object]:
 _RUNTIME = r"""
 "use strict";
 
+const NONE = Object.freeze({}); // no overrides: every node computed
+
 function sigmoid(a) {
   // 0.5 + 0.5 tanh(a / 2): the logistic function, with no overflow for any finite a
   return 0.5 + 0.5 * Math.tanh(0.5 * a);
 }
 
 function affine(W, b, block, H, v) {
-  // rows block*H .. block*H+H-1 of W v + b
+  // rows block*H .. block*H+H-1 of W v (+ b, unless b is null)
   const out = new Array(H);
   const n = v.length;
   for (let j = 0; j < H; j++) {
     const row = W[block * H + j];
     let acc = 0;
     for (let k = 0; k < n; k++) acc += row[k] * v[k];
-    out[j] = acc + b[block * H + j];
+    out[j] = b === null ? acc : acc + b[block * H + j];
   }
   return out;
+}
+
+function matvecInto(out, W, v) {
+  // out = W v (a projection)
+  for (let j = 0; j < out.length; j++) {
+    const row = W[j];
+    let acc = 0;
+    for (let k = 0; k < v.length; k++) acc += row[k] * v[k];
+    out[j] = acc;
+  }
 }
 
 function fail(message) {
@@ -388,12 +568,28 @@ function getCell(name) {
   return CELLS[name];
 }
 
+function paramShapes(cellName, sizes) {
+  // Every parameter's shape at these sizes ({input_size, hidden_size, proj_size, ...}),
+  // in PyTorch's layout: e.g. weight_ih (G*H, I), weight_hh (G*H, H), bias_ih (G*H).
+  const cell = getCell(cellName);
+  const out = {};
+  for (const [key, dims] of Object.entries(cell.meta.paramShapes)) {
+    out[key] = dims.map(([k, size]) => {
+      if (size === null) return k;
+      if (!Number.isInteger(sizes[size]) || sizes[size] < 1)
+        fail("sizes." + size + ": got " + String(sizes[size]) + ", expected a whole number >= 1");
+      return k * sizes[size];
+    });
+  }
+  return out;
+}
+
 function checkParams(cell, params, I) {
-  // PyTorch's layout: weight_ih (G*H, I), weight_hh (G*H, H), bias_ih, bias_hh (G*H)
-  if (params === null || typeof params !== "object")
+  // The parameters' keys and shapes; returns the sizes, read off the shapes.
+  if (params === null || typeof params !== "object" || Array.isArray(params))
     fail("params: got " + describe(params) + ", expected an object of nested arrays");
-  const expected = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].concat(
-    Object.keys(cell.meta.extraParams).sort());
+  const shapes = cell.meta.paramShapes;
+  const expected = Object.keys(shapes).sort();
   for (const key of expected) {
     if (!(key in params))
       fail("params: missing " + JSON.stringify(key) + "; cell " + cell.meta.name +
@@ -403,22 +599,35 @@ function checkParams(cell, params, I) {
     if (!expected.includes(key))
       fail("params: unexpected key " + JSON.stringify(key) + "; expected " + expected.join(", "));
   }
-  const whh = params.weight_hh;
-  if (!Array.isArray(whh) || !Array.isArray(whh[0]) || whh[0].length < 1)
-    fail("params.weight_hh: got " + describe(whh) + ", expected a nested array (G*H, H)");
-  const H = whh[0].length;
-  const GH = cell.meta.gates.length * H;
-  checkMatrix("params.weight_ih", params.weight_ih, GH, I);
-  checkMatrix("params.weight_hh", whh, GH, H);
-  checkVector("params.bias_ih", params.bias_ih, GH);
-  checkVector("params.bias_hh", params.bias_hh, GH);
-  for (const key of Object.keys(cell.meta.extraParams).sort())
-    checkMatrix("params." + key, params[key], cell.meta.extraParams[key], H);
-  return H;
+  // A size is read where it is a whole dimension (the columns of weight_hh: H), else from a
+  // multiple (the rows of weight_ih: G*H); then every shape is checked against the sizes.
+  const Z = {input_size: I};
+  for (const whole of [true, false]) {
+    for (const key of expected) {
+      shapes[key].forEach(([k, size], d) => {
+        if (size === null || size in Z || (whole && k !== 1)) return;
+        const a = d === 0 ? params[key] : Array.isArray(params[key]) ? params[key][0] : null;
+        if (Array.isArray(a) && a.length >= k && a.length % k === 0) Z[size] = a.length / k;
+      });
+    }
+  }
+  for (const size of cell.meta.sizes) {
+    if (!(size in Z))
+      fail("params: cannot read " + size + " off the shapes of " + expected.join(", "));
+  }
+  const want = paramShapes(cell.meta.name, Z);
+  for (const key of expected) {
+    if (want[key].length === 1) checkVector("params." + key, params[key], want[key][0]);
+    else checkMatrix("params." + key, params[key], want[key][0], want[key][1]);
+  }
+  if (cell.meta.inputIsHidden && Z.input_size !== Z.hidden_size)
+    fail("x: got input size I = " + Z.input_size + ", expected I = H = " + Z.hidden_size +
+         ": cell " + cell.meta.name + " uses x_t elementwise");
+  return Z;
 }
 
-function checkOverrides(cell, overrides, H) {
-  // {node: number | array of H numbers | null}: null or absent leaves the node computed
+function checkOverrides(cell, overrides, Z) {
+  // {node: number | array of the node's size | null}: null or absent leaves the node computed
   if (overrides === null || overrides === undefined) return null;
   if (typeof overrides !== "object" || Array.isArray(overrides))
     fail("overrides: got " + describe(overrides) + ", expected an object {node: value}");
@@ -430,81 +639,81 @@ function checkOverrides(cell, overrides, H) {
       fail("overrides: unknown node " + JSON.stringify(name) + " of cell " + cell.meta.name +
            "; expected one of " + names.join(", "));
     if (value === null || value === undefined) continue;
+    const n = Z[cell.meta.nodes[names.indexOf(name)].size || "hidden_size"];
     if (typeof value === "number") {
       if (!Number.isFinite(value))
         fail("overrides." + name + ": got " + value + ", expected a finite number");
-      out[name] = new Array(H).fill(value);
+      out[name] = new Array(n).fill(value);
     } else {
-      checkVector("overrides." + name, value, H);
+      checkVector("overrides." + name, value, n);
       out[name] = value.slice();
     }
   }
   return out;
 }
 
+function checkStateKeys(cell, state) {
+  if (typeof state !== "object" || Array.isArray(state))
+    fail("state: got " + describe(state) + ", expected null or {" +
+         cell.meta.states.join(", ") + "}");
+  for (const key of Object.keys(state)) {
+    if (!cell.meta.states.includes(key))
+      fail("state: unexpected key " + JSON.stringify(key) + "; expected " +
+           cell.meta.states.join(", "));
+  }
+  for (const s of cell.meta.states) {
+    if (!(s in state))
+      fail("state: missing " + JSON.stringify(s) + "; cell " + cell.meta.name + " expects " +
+           cell.meta.states.join(", "));
+  }
+}
+
 function step(cellName, x, params, state, overrides) {
-  // One time step of one sequence: every gate's and node's values, overrides applied.
+  // One time step of one sequence: every node's values (and the terms the equations read),
+  // overrides applied; state null means zeros.
   const cell = getCell(cellName);
   if (!Array.isArray(x)) fail("x: got " + describe(x) + ", expected an array of I numbers");
-  const H = checkParams(cell, params, x.length);
+  const Z = checkParams(cell, params, x.length);
   checkVector("x", x, x.length);
+  const given = state !== null && state !== undefined;
+  if (given) checkStateKeys(cell, state);
   const S = {};
   for (const s of cell.meta.states) {
-    const v = state === null || state === undefined ? new Array(H).fill(0) : state[s];
-    checkVector("state." + s, v, H);
+    const n = Z[cell.meta.stateSizes[s]];
+    const v = given ? state[s] : new Array(n).fill(0);
+    checkVector("state." + s, v, n);
     S[s] = v;
   }
-  if (state !== null && state !== undefined) {
-    for (const key of Object.keys(state)) {
-      if (!cell.meta.states.includes(key))
-        fail("state: unexpected key " + JSON.stringify(key) + "; expected " +
-             cell.meta.states.join(", "));
-    }
-  }
-  return cell.step(x, params, S, checkOverrides(cell, overrides, H));
+  return cell.step(x, params, S, checkOverrides(cell, overrides, Z) || NONE, Z);
 }
 
 function forward(cellName, x, params, state) {
-  // Like the NumPy kernel: x (T, B, I) -> {y: (T, B, H), h: (B, H), c: (B, H) for LSTMs}.
+  // Like the NumPy kernel: x (T, B, I) -> {y: (T, B, size of h), and each final state (B, .)}.
   const cell = getCell(cellName);
   if (!Array.isArray(x) || x.length < 1 || !Array.isArray(x[0]) || x[0].length < 1 ||
       !Array.isArray(x[0][0]) || x[0][0].length < 1)
     fail("x: got " + describe(x) + ", expected a nested array (T, B, I) with T, B, I >= 1");
   const T = x.length, B = x[0].length, I = x[0][0].length;
-  const H = checkParams(cell, params, I);
+  const Z = checkParams(cell, params, I);
   for (let t = 0; t < T; t++) {
     if (!Array.isArray(x[t]) || x[t].length !== B)
       fail("x[" + t + "]: got " + describe(x[t]) + ", expected " + B + " rows (B)");
     for (let b = 0; b < B; b++) checkVector("x[" + t + "][" + b + "]", x[t][b], I);
   }
+  const given = state !== null && state !== undefined;
+  if (given) checkStateKeys(cell, state);
   const states = [];
   for (let b = 0; b < B; b++) states.push({});
-  if (state !== null && state !== undefined) {
-    if (typeof state !== "object" || Array.isArray(state))
-      fail("state: got " + describe(state) + ", expected null or {" +
-           cell.meta.states.join(", ") + "}");
-    for (const key of Object.keys(state)) {
-      if (!cell.meta.states.includes(key))
-        fail("state: unexpected key " + JSON.stringify(key) + "; expected " +
-             cell.meta.states.join(", "));
-    }
-  }
   for (const s of cell.meta.states) {
-    if (state === null || state === undefined) {
-      for (let b = 0; b < B; b++) states[b][s] = new Array(H).fill(0);
-    } else {
-      if (!(s in state))
-        fail("state: missing " + JSON.stringify(s) + "; cell " + cell.meta.name + " expects " +
-             cell.meta.states.join(", "));
-      checkMatrix("state." + s, state[s], B, H);
-      for (let b = 0; b < B; b++) states[b][s] = state[s][b];
-    }
+    const n = Z[cell.meta.stateSizes[s]];
+    if (given) checkMatrix("state." + s, state[s], B, n);
+    for (let b = 0; b < B; b++) states[b][s] = given ? state[s][b] : new Array(n).fill(0);
   }
   const y = [];
   for (let t = 0; t < T; t++) {
     const row = [];
     for (let b = 0; b < B; b++) {
-      states[b] = cell.step(x[t][b], params, states[b], null).state;
+      states[b] = cell.step(x[t][b], params, states[b], NONE, Z).state;
       row.push(states[b].h.slice());
     }
     y.push(row);
@@ -532,7 +741,8 @@ def javascript_bundle(names: Iterable[str] = CELL_NAMES, *, use_cse: bool = True
     In a browser it sets ``window.gatedRef``; in Node it is ``module.exports``. Either way:
     ``forward(cellName, x, params, state)`` as the NumPy kernel (x (T, B, I) nested arrays),
     ``step(cellName, x_t, params, state, overrides)`` for one sequence's step with every node's
-    values, ``cells[name].meta`` (see :func:`cell_metadata`), ``cellNames`` and ``sigmoid``.
+    values, ``paramShapes(cellName, sizes)``, ``cells[name].meta`` (see :func:`cell_metadata`),
+    ``cellNames`` and ``sigmoid``.
     """
     if isinstance(names, str):
         raise ValueError(f"names: got the string {names!r}, expected a sequence of cell names")
@@ -560,7 +770,9 @@ def javascript_bundle(names: Iterable[str] = CELL_NAMES, *, use_cse: bool = True
     L.append(f"const CELL_NAMES = {json.dumps(names)};")
     L.append("const CELLS = {")
     for name in names:
-        meta = json.dumps(cell_metadata(name), sort_keys=True, ensure_ascii=False)
+        meta = json.dumps(
+            cell_metadata(name), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         L.append(f"  {name}: {{step: step_{name}, meta: {meta}}},")
     L.append("};")
     L.append("const api = Object.freeze({")
@@ -570,6 +782,7 @@ def javascript_bundle(names: Iterable[str] = CELL_NAMES, *, use_cse: bool = True
     L.append("  cellNames: CELL_NAMES.slice(),")
     L.append("  cells: CELLS,")
     L.append("  sigmoid: sigmoid,")
+    L.append("  paramShapes: paramShapes,")
     L.append("  step: step,")
     L.append("  forward: forward,")
     L.append("});")

@@ -18,9 +18,8 @@
   const NAMES = {
     i: "input gate", f: "forget gate", g: "candidate", o: "output gate", c: "cell state",
     h: "hidden state", r: "reset gate", z: "update gate", n: "candidate", rh: "reset h",
-    x: "input", h_prev: "previous h", c_prev: "previous c",
+    th: "tanh h", fh: "forget h", m: "unprojected h", x: "input",
   };
-  const SUBSCRIPTS = {x: "x\u209c", h_prev: "h\u209c\u208b\u2081", c_prev: "c\u209c\u208b\u2081"};
 
   // ---- small helpers ----------------------------------------------------------------------
   function el(tag, attrs, children) {
@@ -51,7 +50,14 @@
   }
 
   function label(name) {
-    return SUBSCRIPTS[name] || name + "\u209c";
+    // x_t, a previous state s_{t-1}, or a node n_t
+    if (name.endsWith("_prev")) return name.slice(0, -5) + "\u209c\u208b\u2081";
+    return name + "\u209c";
+  }
+
+  function describeNode(name) {
+    if (name.endsWith("_prev")) return "previous " + name.slice(0, -5);
+    return NAMES[name] || name;
   }
 
   function hexToRgb(hex) {
@@ -89,12 +95,6 @@
   }
 
   // ---- parameters and inputs ------------------------------------------------------------
-  function shapes(meta, I, H) {
-    const G = meta.gates.length;
-    const out = {weight_ih: [G * H, I], weight_hh: [G * H, H], bias_ih: [G * H], bias_hh: [G * H]};
-    for (const [key, rows] of Object.entries(meta.extraParams)) out[key] = [rows, H];
-    return out;
-  }
 
   function fill(shape, f) {
     if (shape.length === 1) return Array.from({length: shape[0]}, (_, j) => f(j, 0));
@@ -102,19 +102,30 @@
       Array.from({length: shape[1]}, (_, k) => f(r, k)));
   }
 
-  function makeParams(meta, kind, I, H, seed) {
+  function makeParams(api, name, kind, sizes, seed) {
+    // the shapes come from the cell (window.gatedRef.paramShapes), in PyTorch's layout
+    const meta = api.cells[name].meta;
+    const shapes = api.paramShapes(name, sizes);
+    const H = sizes.hidden_size;
     const out = {};
     if (kind === "random") {
       // as PyTorch initialises: uniform on (-1/sqrt(H), 1/sqrt(H)); seeded, reproducible
       const rand = mulberry32(seed);
       const bound = 1 / Math.sqrt(H);
-      for (const [key, shape] of Object.entries(shapes(meta, I, H)))
+      for (const [key, shape] of Object.entries(shapes))
         out[key] = fill(shape, () => (2 * rand() - 1) * bound);
     } else {
-      // identity-like: every gate block reads unit j of x and of the recurrent source
-      for (const [key, shape] of Object.entries(shapes(meta, I, H))) {
-        if (key === "weight_ih") out[key] = fill(shape, (r, k) => (r % H === k ? 1 : 0));
-        else if (key === "weight_hh") out[key] = fill(shape, (r, k) => (r % H === k ? 1 : 0));
+      // identity-like: every gate block reads unit j of x and of the recurrent source (an
+      // elementwise recurrent weight is 1), a projection keeps the first units, the rest is 0
+      const projections = Object.values(meta.projections);
+      const reads = {};
+      for (const p of Object.values(meta.paramSymbols)) {
+        (reads[p.key] = reads[p.key] || [])[p.row] = p.reads;
+      }
+      for (const [key, shape] of Object.entries(shapes)) {
+        if (key === "weight_ih" || key === "weight_hh" || projections.includes(key))
+          out[key] = fill(shape, (r, k) => (r % H === k ? 1 : 0));
+        else if (key in reads) out[key] = fill(shape, (r) => (reads[key][r] === "h_prev" ? 1 : 0));
         else out[key] = fill(shape, () => 0);
       }
     }
@@ -228,10 +239,7 @@
 
     // ---- simulation -----------------------------------------------------------------
     function simulate(name, params, xs, overrides) {
-      const meta = api.cells[name].meta;
-      const H = params.weight_hh[0].length;
-      let state = {};
-      for (const s of meta.states) state[s] = new Array(H).fill(0);
+      let state = null; // zeros, each state of its own size
       const steps = [];
       for (const x of xs) {
         const r = api.step(name, x, params, state, overrides);
@@ -241,9 +249,35 @@
       return steps;
     }
 
-    function paramsFor(name, I) {
+    function inputSize() {
+      return st.mode === "chars" ? task.alphabet.length + 1 : 1;
+    }
+
+    function sizesFor(name) {
+      // the preset's own sizes; else the chosen H (I when the cell adds x_t to an H-vector)
+      // and half of it for an extra size (the projection of lstm_proj)
+      if (st.weights === "preset") return presets.cells[name].sizes;
+      const meta = api.cells[name].meta;
+      const I = inputSize();
+      const H = meta.inputIsHidden ? I : st.hidden;
+      const sizes = {input_size: I, hidden_size: H};
+      for (const size of meta.sizes) if (!(size in sizes)) sizes[size] = Math.max(1, H >> 1);
+      return sizes;
+    }
+
+    function paramsFor(name) {
       if (st.weights === "preset") return presets.cells[name].params;
-      return makeParams(api.cells[name].meta, st.weights, I, st.hidden, st.seed);
+      return makeParams(api, name, st.weights, sizesFor(name), st.seed);
+    }
+
+    function sizesNote(name) {
+      const meta = api.cells[name].meta;
+      const sizes = sizesFor(name);
+      let text = "hidden size " + sizes.hidden_size;
+      for (const size of meta.sizes) {
+        if (size !== "hidden_size") text += ", " + size.replace("_", " ") + " " + sizes[size];
+      }
+      return text;
     }
 
     function recompute() {
@@ -257,12 +291,12 @@
       const meta = api.cells[st.cell].meta;
       const ov = {};
       for (const [k, v] of Object.entries(st.overrides)) if (v !== null) ov[k] = v;
-      const params = paramsFor(st.cell, parsed.I);
+      const params = paramsFor(st.cell);
       const steps = simulate(st.cell, params, parsed.xs, ov);
       const curves = {};
       for (const name of ["lstm", "gru"]) {
         if (api.cells[name])
-          curves[name] = simulate(name, paramsFor(name, parsed.I), parsed.xs, null);
+          curves[name] = simulate(name, paramsFor(name), parsed.xs, null);
       }
       const forced = Object.keys(ov).length > 0;
       if (forced || !(st.cell in curves)) curves.selected = steps;
@@ -274,8 +308,11 @@
       if (st.weights === "preset") {
         const p = presets.cells[st.cell];
         note = (note ? note + " " : "") + "Preset trained on " + task.description +
-          " (alphabet \u201c" + task.alphabet + "\u201d, hidden size " + task.hiddenSize +
+          " (alphabet \u201c" + task.alphabet + "\u201d, " + sizesNote(st.cell) +
           "); held-out accuracy " + (100 * p.accuracy).toFixed(1) + "%.";
+      } else if (meta.inputIsHidden) {
+        note = (note ? note + " " : "") + meta.title + " adds x\u209c to an H-vector " +
+          "elementwise, so its hidden size is the input size here: " + sizesNote(st.cell) + ".";
       }
       status.textContent = T === 0 ? "Type an input sequence to run the cell." : note;
       return true;
@@ -283,7 +320,7 @@
 
     // ---- rendering ------------------------------------------------------------------
     function layout(meta) {
-      const inputs = ["x", "h_prev"].concat(meta.states.includes("c") ? ["c_prev"] : []);
+      const inputs = meta.inputs; // x and the previous states the equations read
       const depth = {};
       for (const name of inputs) depth[name] = 0;
       for (const n of meta.nodes) depth[n.name] = 1 + Math.max(...n.deps.map((d) => depth[d]));
@@ -303,17 +340,16 @@
       const meta = run.meta;
       const L = layout(meta);
       const r = run.steps[st.t - 1];
-      const prev = st.t > 1 ? run.steps[st.t - 2].state : null;
-      const H = run.steps[0].state.h.length;
       const byName = Object.fromEntries(meta.nodes.map((n) => [n.name, n]));
       const values = (name) => {
         if (!r) return null;
         if (name === "x") return null;
-        if (name === "h_prev" || name === "c_prev") {
-          const s = name[0];
-          return prev ? prev[s] : new Array(H).fill(0);
-        }
-        return r.nodes[name];
+        return r.nodes[name] || r.terms[name]; // a previous state is one of the step's terms
+      };
+      const stateRange = (name) => {
+        // a previous state is bounded as its node is (the bound is an invariant of the cell)
+        const node = meta.nodes.find((n) => n.state === name.slice(0, -5));
+        return node && node.range ? node.range : null;
       };
       const W = 128, BH = 58;
       const g = svg("svg", {viewBox: "0 0 " + L.width + " " + L.height, role: "img",
@@ -331,7 +367,7 @@
         const p = L.pos[name];
         const node = byName[name];
         const v = values(name);
-        const range = node ? node.range : name === "h_prev" ? [-1, 1] : null;
+        const range = node ? node.range : name.endsWith("_prev") ? stateRange(name) : null;
         const forced = node && st.overrides[name] !== undefined && st.overrides[name] !== null;
         const mean = v ? v.reduce((s, a) => s + a, 0) / v.length : null;
         const u = mean === null ? 0.5 : normalise(mean, range);
@@ -347,7 +383,7 @@
         box.append(svg("text", {x: 8, y: 32, class: "gr-node-desc",
           style: fg ? "fill:" + fg : "", text: name === "x" && run.tokens[st.t - 1] !== undefined
             ? "input \u201c" + run.tokens[st.t - 1] + "\u201d"
-            : (NAMES[name] || name) + (mean !== null ? " " + fmt(mean) : "")}));
+            : describeNode(name) + (mean !== null ? " " + fmt(mean) : "")}));
         if (v) {
           const cw = (W - 16) / v.length;
           v.forEach((a, j) => {
@@ -357,7 +393,7 @@
               svg("title", {text: label(name) + "[" + j + "] = " + fmt(a)})]));
           });
         }
-        box.append(svg("title", {text: (NAMES[name] || name) + (mean !== null ?
+        box.append(svg("title", {text: describeNode(name) + (mean !== null ?
           ", mean over units " + fmt(mean) : "")}));
         g.append(box);
       }
@@ -395,7 +431,7 @@
           update();
         });
         children.push(el("div", {class: "gr-force"}, [
-          box, el("label", {for: id, text: label(n.name) + " " + (NAMES[n.name] || "")}),
+          box, el("label", {for: id, text: label(n.name) + " " + describeNode(n.name)}),
           out, range]));
       }
       if (gates.length) {
@@ -418,43 +454,49 @@
       const block = eqSlot.querySelector('.gr-eq-cell[data-cell="' + st.cell + '"]');
       if (!block) return;
       const r = run.steps[st.t - 1];
-      const prev = st.t > 1 ? run.steps[st.t - 2].state : null;
       const j = st.unit;
-      const lookup = (sym) => {
-        if (r.nodes[sym]) return r.nodes[sym][j];
-        if (sym.startsWith("ax_")) return r.ax[sym.slice(3)][j];
-        if (sym.startsWith("ah_")) return r.ah[sym.slice(3)][j];
-        if (sym.endsWith("_prev")) return prev ? prev[sym[0]][j] : 0;
-        return null; // a peephole weight: read from the parameters below
-      };
       const meta = run.meta;
+      const lookup = (sym) => {
+        const v = r.nodes[sym] || r.terms[sym]; // a node, pre-activation, previous state, x_t
+        if (v) return v[j];
+        const p = meta.paramSymbols[sym]; // an elementwise weight (a peephole)
+        return p ? run.params[p.key][p.row][j] : NaN;
+      };
+      const title = (sym) => meta.labels[sym] || (sym.endsWith("_prev")
+        ? sym.slice(0, -5) + "_{t-1}" : sym + "_t");
       for (const n of meta.nodes) {
         const slot = block.querySelector('.gr-eq-num[data-node="' + n.name + '"]');
         if (!slot) continue;
         if (!r) { slot.textContent = ""; continue; }
         const parts = [el("span", {class: "gr-lhs", text: label(n.name) + "[" + j + "] = "})];
         const forced = st.overrides[n.name] !== undefined && st.overrides[n.name] !== null;
-        if (forced) {
+        if (j >= r.nodes[n.name].length) {
+          // a projected h has fewer units than the gates (lstm_proj: P < H)
+          parts[0].textContent = label(n.name) + ": ";
+          parts.push(el("span", {text: "has " + r.nodes[n.name].length + " units; unit " + j +
+                                 " is not one of them"}));
+        } else if (forced) {
           parts.push(el("strong", {text: fmt(r.nodes[n.name][j])}),
                      el("span", {text: " (forced; the equation is bypassed)"}));
         } else {
+          // the template is plain text with {symbol} for a value at unit j, {} for j itself
           let afterOp = false;
-          for (const piece of n.template) {
-            if (typeof piece === "string") {
+          n.template.split(/\{(\w*)\}/).forEach((piece, k) => {
+            if (k % 2 === 0) {
+              if (!piece) return;
               parts.push(document.createTextNode(piece.replace(/-/g, "\u2212")));
               afterOp = /[+\-\u00b7(]\s*$/.test(piece);
-              continue;
+              return;
             }
-            let v = lookup(piece.sym);
-            if (v === null) {
-              const p = meta.paramSymbols[piece.sym]; // an elementwise weight (a peephole)
-              v = p ? run.params[p.key][p.row][j] : NaN;
+            if (piece === "") {
+              parts.push(document.createTextNode(String(j)));
+              return;
             }
+            const v = lookup(piece);
             const text = v < 0 && afterOp ? "(" + fmt(v) + ")" : fmt(v);
-            parts.push(el("span", {class: "gr-num", title: meta.labels[piece.sym] || piece.sym,
-                                   text: text}));
+            parts.push(el("span", {class: "gr-num", title: title(piece), text: text}));
             afterOp = false;
-          }
+          });
           parts.push(document.createTextNode(" = "),
                      el("strong", {text: fmt(r.nodes[n.name][j])}));
         }
@@ -464,13 +506,16 @@
 
     function renderHeatmap() {
       const meta = run.meta;
-      const rowsOf = meta.nodes.filter((n) => !n.inline && n.range);
+      let rowsOf = meta.nodes.filter((n) => !n.inline && n.range);
+      // a cell with no bounded node (IndRNN: h = relu(...)) shows its states, squashed
+      if (!rowsOf.length) rowsOf = meta.nodes.filter((n) => !n.inline && n.state);
       const T = run.steps.length;
-      const H = T ? run.steps[0].state.h.length : 0;
+      const units = (n) => (T ? run.steps[0].nodes[n.name].length : 0); // a node's own size
+      const rows = rowsOf.reduce((a, n) => a + units(n), 0);
       const cw = Math.max(6, Math.min(28, Math.floor(600 / Math.max(T, 1))));
-      const ch = Math.max(8, Math.min(16, Math.floor(240 / Math.max(rowsOf.length * H, 1))));
+      const ch = Math.max(8, Math.min(16, Math.floor(240 / Math.max(rows, 1))));
       const left = 52, top = 22;
-      const width = left + T * cw + 8, height = top + rowsOf.length * (H * ch + 4) + 4;
+      const width = left + T * cw + 8, height = top + rows * ch + rowsOf.length * 4 + 4;
       const g = svg("svg", {viewBox: "0 0 " + width + " " + height, role: "img",
         style: "max-width:" + width * 1.4 + "px",
         "aria-label": "Heatmap of " + rowsOf.map((n) => n.name).join(", ") +
@@ -483,7 +528,7 @@
       });
       let y = top;
       for (const n of rowsOf) {
-        for (let j = 0; j < H; j++) {
+        for (let j = 0; j < units(n); j++) {
           g.append(svg("text", {x: left - 6, y: y + ch - 2, class: "gr-tick",
             "text-anchor": "end", text: label(n.name) + "[" + j + "]"}));
           for (let t = 0; t < T; t++) {
@@ -523,11 +568,17 @@
     function renderCompare() {
       const T = run.steps.length;
       const W = 640, Hh = 200, left = 36, right = 10, top = 10, bottom = 24;
+      const mean = (h) => h.reduce((a, b) => a + b, 0) / h.length;
+      // the axis spans -1 .. 1, or more for a cell whose h is not bounded (IndRNN, a projection)
+      let lim = 1;
+      for (const steps of Object.values(run.curves)) {
+        for (const s of steps) lim = Math.max(lim, Math.abs(mean(s.state.h)));
+      }
       const x = (t) => left + (T > 1 ? (t - 1) / (T - 1) : 0.5) * (W - left - right);
-      const y = (v) => top + (1 - (v + 1) / 2) * (Hh - top - bottom);
+      const y = (v) => top + (1 - (v / lim + 1) / 2) * (Hh - top - bottom);
       const g = svg("svg", {viewBox: "0 0 " + W + " " + Hh, role: "img",
         "aria-label": "Mean hidden state over time, LSTM and GRU"});
-      for (const v of [-1, 0, 1]) {
+      for (const v of [-lim, 0, lim]) {
         g.append(svg("line", {x1: left, x2: W - right, y1: y(v), y2: y(v), class: "gr-grid"}));
         g.append(svg("text", {x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "gr-tick",
                               text: fmt(v).replace(".000", "")}));
@@ -540,11 +591,7 @@
       for (const [key, name] of series) {
         const steps = run.curves[key];
         if (!steps) continue;
-        const pts = steps.map((s, t) => {
-          const h = s.state.h;
-          return x(t + 1).toFixed(1) + "," + y(h.reduce((a, b) => a + b, 0) / h.length)
-            .toFixed(1);
-        });
+        const pts = steps.map((s, t) => x(t + 1).toFixed(1) + "," + y(mean(s.state.h)).toFixed(1));
         g.append(svg("polyline", {points: pts.join(" "), class: "gr-line gr-line-" + key,
           style: "stroke:" + COLORS[key]}));
         legend.append(el("span", {class: "gr-key gr-key-" + key, style: "--gr-c:" +
@@ -579,13 +626,17 @@
       weightSelect.value = st.weights;
       modeSelect.value = st.mode;
       weightSelect.querySelector('option[value="preset"]').disabled = st.mode !== "chars";
-      hiddenSelect.disabled = st.weights === "preset";
+      // the preset's sizes, or H = I for a cell that adds x_t elementwise: not the reader's
+      const H = sizesFor(st.cell).hidden_size;
+      hiddenSelect.disabled = st.weights === "preset" || api.cells[st.cell].meta.inputIsHidden;
       if (st.weights === "preset") st.hidden = task.hiddenSize;
-      hiddenSelect.value = String(st.hidden);
+      if (!hiddenSelect.querySelector('option[value="' + H + '"]'))
+        hiddenSelect.append(el("option", {value: H, text: String(H)}));
+      hiddenSelect.value = String(H);
       seedInput.disabled = st.weights !== "random";
-      unitSelect.replaceChildren(...Array.from({length: st.hidden}, (_, j) =>
+      unitSelect.replaceChildren(...Array.from({length: H}, (_, j) =>
         el("option", {value: j, text: "unit " + j})));
-      st.unit = Math.min(st.unit, st.hidden - 1);
+      st.unit = Math.min(st.unit, H - 1);
       unitSelect.value = String(st.unit);
     }
 
