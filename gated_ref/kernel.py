@@ -31,6 +31,13 @@ def _check_array(name: str, value: object, shape: tuple[int, ...], dtype: np.dty
     return value
 
 
+def _frozen_copy(value: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy that raises on write."""
+    out = np.array(value, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
 class Kernel:
     """A cell lowered to NumPy: ``forward``, ``backward``, ``init_params`` and its ``source``."""
 
@@ -54,9 +61,11 @@ class Kernel:
         """Names of the per-step (B, H) quantities the forward pass keeps for backward."""
         return tuple(self._module.CACHED)
 
-    def param_shapes(self, input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+    def param_shapes(
+        self, input_size: int, hidden_size: int, **sizes: int
+    ) -> dict[str, tuple[int, ...]]:
         """Shape of every parameter, in PyTorch's names and layout."""
-        return self.spec.param_shapes(input_size, hidden_size)
+        return self.spec.param_shapes(input_size, hidden_size, **sizes)
 
     def init_params(
         self,
@@ -64,9 +73,14 @@ class Kernel:
         hidden_size: int,
         rng: np.random.Generator | None = None,
         dtype: type | np.dtype = np.float64,
+        **sizes: int,
     ) -> Params:
-        """Parameters drawn as PyTorch does: uniform on (-1/sqrt(H), 1/sqrt(H))."""
-        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        """Parameters drawn as PyTorch does: uniform on (-1/sqrt(H), 1/sqrt(H)).
+
+        ``sizes``: the cell's extra sizes, e.g. ``proj_size=P`` for ``lstm_proj``.
+        """
+        every = {"input_size": input_size, "hidden_size": hidden_size, **sizes}
+        for arg, value in every.items():
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{arg}: got {value!r}, expected a positive integer")
         dt = np.dtype(dtype)
@@ -76,14 +90,20 @@ class Kernel:
         bound = 1.0 / np.sqrt(hidden_size)
         return {
             key: rng.uniform(-bound, bound, size=shape).astype(dt)
-            for key, shape in self.param_shapes(int(input_size), int(hidden_size)).items()
+            for key, shape in self.param_shapes(
+                int(input_size), int(hidden_size), **{k: int(v) for k, v in sizes.items()}
+            ).items()
         }
 
     # ---- validation ----------------------------------------------------------------------
-    def _check_params(self, params: object, input_size: int, dtype: np.dtype) -> tuple[Params, int]:
+    def _check_params(
+        self, params: object, input_size: int, dtype: np.dtype
+    ) -> tuple[Params, int, dict[str, int]]:
         if not isinstance(params, dict):
             raise ValueError(f"params: expected a dict of arrays, got {type(params)}")
-        expected_keys = list(self.param_shapes(1, 1))
+        spec = self.spec
+        ones = {size: 1 for size in spec.sizes}
+        expected_keys = list(spec.param_shapes(1, 1, **ones))
         for key in expected_keys:
             if key not in params:
                 raise KeyError(
@@ -92,20 +112,33 @@ class Kernel:
         extra = sorted(set(params) - set(expected_keys))
         if extra:
             raise ValueError(f"params: unexpected key(s) {extra}; expected {expected_keys}")
-        w_hh = params["weight_hh"]
-        if not isinstance(w_hh, np.ndarray) or w_hh.ndim != 2:
-            got = getattr(w_hh, "shape", type(w_hh))
-            raise ValueError(f"params['weight_hh']: got {got}, expected a 2-D array (G*H, H)")
-        hidden = w_hh.shape[1]
-        for key, shape in self.param_shapes(input_size, hidden).items():
+        # H: the columns of weight_hh (rows / G when it multiplies a projection), else the
+        # rows of weight_ih / G
+        probe = spec.param_shapes(1, 2, **{size: 3 for size in spec.sizes})
+        key = "weight_hh" if "weight_hh" in probe else "weight_ih"
+        value = params[key]
+        if not isinstance(value, np.ndarray) or value.ndim != 2:
+            got = getattr(value, "shape", type(value))
+            raise ValueError(f"params[{key!r}]: got {got}, expected a 2-D array (G*H, H)")
+        if key == "weight_hh" and probe[key][1] == 2:
+            hidden = value.shape[1]
+        else:
+            hidden = value.shape[0] // (probe[key][0] // 2)
+        for key in spec.sizes.values():
+            value = params[key]
+            if not isinstance(value, np.ndarray) or value.ndim != 2:
+                got = getattr(value, "shape", type(value))
+                raise ValueError(f"params[{key!r}]: got {got}, expected a 2-D array (P, H)")
+        sizes = spec.sizes_from(params)
+        for key, shape in spec.param_shapes(input_size, hidden, **sizes).items():
             _check_array(f"params[{key!r}]", params[key], shape, dtype)
-        return params, hidden
+        return params, hidden, sizes
 
     def _check_state(
-        self, name: str, state: object, batch: int, hidden: int, dtype: np.dtype
+        self, name: str, state: object, batch: int, widths: dict[str, int], dtype: np.dtype
     ) -> State:
         if state is None:
-            return {s: np.zeros((batch, hidden), dtype) for s in self.spec.states}
+            return {s: np.zeros((batch, widths[s]), dtype) for s in self.spec.states}
         if not isinstance(state, dict):
             raise ValueError(f"{name}: expected None or a dict with keys {self.spec.states}")
         for s in self.spec.states:
@@ -117,9 +150,13 @@ class Kernel:
         if extra:
             raise ValueError(f"{name}: unexpected key(s) {extra}; expected {self.spec.states}")
         return {
-            s: _check_array(f"{name}[{s!r}]", state[s], (batch, hidden), dtype)
+            s: _check_array(f"{name}[{s!r}]", state[s], (batch, widths[s]), dtype)
             for s in self.spec.states
         }
+
+    def _widths(self, hidden: int, sizes: dict[str, int]) -> dict[str, int]:
+        every = {"hidden_size": hidden, **sizes}
+        return {s: every[self.spec.state_sizes[s]] for s in self.spec.states}
 
     # ---- the passes ----------------------------------------------------------------------
     def forward(
@@ -134,9 +171,17 @@ class Kernel:
         if min(x.shape) < 1:
             raise ValueError(f"x: got shape {x.shape}, expected T, B, I >= 1")
         _check_array("x", x, x.shape, x.dtype)
-        params, hidden = self._check_params(params, x.shape[2], x.dtype)
-        state = self._check_state("state", state, x.shape[1], hidden, x.dtype)
-        x = np.ascontiguousarray(x)
+        params, hidden, sizes = self._check_params(params, x.shape[2], x.dtype)
+        if self.spec.input_symbol is not None and x.shape[2] != hidden:
+            raise ValueError(
+                f"x: got input size I={x.shape[2]}, expected I = H = {hidden}: cell "
+                f"{self.name!r} uses x_t elementwise"
+            )
+        widths = self._widths(hidden, sizes)
+        state = self._check_state("state", state, x.shape[1], widths, x.dtype)
+        # The cache owns what backward reads: the caller may change x or params afterwards.
+        x = _frozen_copy(x)
+        params = {key: _frozen_copy(value) for key, value in params.items()}
         y, final, cache = self._module.forward(x, params, state)
         cache["cell"] = self.name
         return y, final, cache
@@ -150,15 +195,8 @@ class Kernel:
             raise ValueError(f"cache: got one from {got!r}, expected this {self.name!r} forward")
         x = cache["x"]
         t, b, _ = x.shape
-        hidden = cache["params"]["weight_hh"].shape[1]
-        dy = _check_array("dy", dy, (t, b, hidden), x.dtype)
-        dstate = self._check_state("dstate", dstate, b, hidden, x.dtype)
+        _, hidden, sizes = self._check_params(cache["params"], x.shape[2], x.dtype)
+        widths = self._widths(hidden, sizes)
+        dy = _check_array("dy", dy, (t, b, widths["h"]), x.dtype)
+        dstate = self._check_state("dstate", dstate, b, widths, x.dtype)
         return self._module.backward(dy, cache, dstate)
-
-
-def lower_all() -> dict[str, Kernel]:
-    """Every built-in cell, lowered."""
-    from .cells import CELL_NAMES, cell
-    from .lower import lower
-
-    return {name: lower(cell(name)) for name in CELL_NAMES}

@@ -12,6 +12,9 @@ import sympy as sp
 from ..functions import sigmoid
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 40
+
 
 def build() -> CellSpec:
     """n_t = tanh(W_n x_t + b^x_n + r_t * (U_n h_{t-1} + b^h_n)); h_t = (1 - z) n + z h."""

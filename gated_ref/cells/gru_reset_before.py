@@ -10,6 +10,9 @@ import sympy as sp
 from ..functions import sigmoid
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 50
+
 
 def build() -> CellSpec:
     """n_t = tanh(W_n x_t + b^x_n + U_n (r_t * h_{t-1}) + b^h_n); h_t = (1 - z) n + z h."""

@@ -5,6 +5,9 @@ import sympy as sp
 from ..functions import sigmoid
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 10
+
 
 def build() -> CellSpec:
     """Hochreiter & Schmidhuber (1997) with the forget gate of Gers et al. (2000)."""

@@ -5,6 +5,9 @@ import sympy as sp
 from ..functions import sigmoid
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 60
+
 
 def build() -> CellSpec:
     """c_t = c_{t-1} + i_t g_t: the constant error carousel, self-weight 1; h = o tanh(c)."""

@@ -5,6 +5,9 @@ import sympy as sp
 from ..functions import sigmoid
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 30
+
 
 def build() -> CellSpec:
     """The coupled-gate LSTM of Greff et al. (2017), with two differences from their CIFG: the

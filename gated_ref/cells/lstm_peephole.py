@@ -5,6 +5,9 @@ import sympy as sp
 from ..functions import sigmoid
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 20
+
 
 def build() -> CellSpec:
     """The LSTM of ``lstm.py`` plus ``weight_peephole`` (3, H), rows i, f, o."""

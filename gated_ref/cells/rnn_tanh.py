@@ -4,6 +4,9 @@ import sympy as sp
 
 from ..spec import CellBuilder, CellSpec
 
+#: Place in gr.CELL_NAMES.
+ORDER = 0
+
 
 def build() -> CellSpec:
     """h_t = tanh(W x_t + U h_{t-1} + b)."""
