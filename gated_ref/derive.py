@@ -23,11 +23,32 @@ from .spec import CellSpec
 
 @dataclass(frozen=True)
 class HiddenGroup:
-    """Gates whose recurrent pre-activations come from one source: one fused GEMM."""
+    """Gates whose recurrent pre-activations come from one source: one fused GEMM.
+
+    ``key`` is the matrix: ``weight_hh`` (with bias ``bias_hh``), or an extra recurrent matrix
+    of the cell (:class:`gated_ref.spec.Family`, no bias).
+    """
 
     index: int
     source: sp.Symbol
     gates: tuple[str, ...]
+    key: str = "weight_hh"
+    symbols: tuple[sp.Symbol, ...] = ()  # the pre-activation symbol of each gate
+
+    @property
+    def bias(self) -> bool:
+        """Whether the group adds a bias (only ``weight_hh`` has one)."""
+        return self.key == "weight_hh"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Forward: ``target = W source`` with the matrix ``key``. Backward: the source's adjoint."""
+
+    target: sp.Symbol
+    source: sp.Symbol
+    key: str
+    back: sp.Symbol | None = None  # backward only: symbol receiving  d_target @ W
 
 
 @dataclass(frozen=True)
@@ -50,51 +71,81 @@ class Gemm:
 class Store:
     """Backward: write an adjoint into a per-step gradient buffer."""
 
-    kind: str  # "ax", "ah" or "param"
-    key: str  # gate name, or the param symbol's name
+    kind: str  # "ax", "ah", "fam" (an extra recurrent matrix), "param", "x" or "proj"
+    key: str  # gate name, "<matrix>:<gate>", the param symbol's name, "x", or a matrix name
     expr: sp.Expr
 
 
 def hidden_groups(spec: CellSpec) -> tuple[HiddenGroup, ...]:
-    """Group the gates by the source of their recurrent affine map, h_{t-1} first."""
+    """Group the gates by the source of their recurrent affine map, h_{t-1} first; then the
+    cell's extra recurrent matrices, one group each."""
+    gates = spec.recurrent_gates
     sources: list[sp.Symbol] = []
-    for gate in spec.gates:
+    for gate in gates:
         if spec.hidden_source[gate] not in sources:
             sources.append(spec.hidden_source[gate])
     h_prev = spec.prev["h"]
     sources.sort(key=lambda s: s != h_prev)
-    return tuple(
-        HiddenGroup(k, src, tuple(g for g in spec.gates if spec.hidden_source[g] == src))
-        for k, src in enumerate(sources)
-    )
+    groups = []
+    for k, src in enumerate(sources):
+        members = tuple(g for g in gates if spec.hidden_source[g] == src)
+        groups.append(
+            HiddenGroup(k, src, members, symbols=tuple(spec.hidden_affine[g] for g in members))
+        )
+    for fam in spec.families:
+        groups.append(HiddenGroup(len(groups), fam.source, fam.gates, fam.key, fam.symbols))
+    return tuple(groups)
 
 
-def forward_schedule(spec: CellSpec) -> list[Assign | Gemm]:
+def forward_schedule(spec: CellSpec) -> list[Assign | Gemm | Project]:
     """The order of one time step: each GEMM as soon as its source exists, then its users."""
     groups = hidden_groups(spec)
     done: set[sp.Symbol] = set(spec.prev.values())
-    steps: list[Assign | Gemm] = []
+    steps: list[Assign | Gemm | Project] = []
     emitted: set[int] = set()
+    recurrent = {sym for grp in groups for sym in grp.symbols}
 
     def ready_groups() -> None:
         for grp in groups:
             if grp.index not in emitted and grp.source in done:
                 steps.append(Gemm(grp))
                 emitted.add(grp.index)
-                done.update(spec.hidden_affine[g] for g in grp.gates)
+                done.update(grp.symbols)
 
     ready_groups()
     for node in spec.nodes:
-        needs = {s for s in node.rhs.free_symbols if s in spec.hidden_affine.values()}
+        needs = {s for s in node.rhs.free_symbols if s in recurrent}
         if not needs <= done:
             raise ValueError(
                 f"cell {spec.name!r}: node {node.symbol} uses {sorted(map(str, needs - done))}"
                 " before their source is computed"
             )
-        steps.append(Assign(node.symbol, node.rhs))
+        if node.projection is not None:
+            steps.append(Project(node.symbol, node.rhs, node.projection))
+        else:
+            steps.append(Assign(node.symbol, node.rhs))
         done.add(node.symbol)
         ready_groups()
     return steps
+
+
+@dataclass(frozen=True)
+class GemmCount:
+    """Matrix products of the generated kernel: per time step, and once per sequence."""
+
+    forward_step: int  # recurrent GEMMs (one per source group) and projections, per step
+    backward_step: int  # the same products transposed, for the sources' adjoints, per step
+    per_sequence: int  # hoisted: x W_ih^T before the loop; dW_ih, dW_hh, ..., dx after it
+
+
+def gemm_count(spec: CellSpec) -> GemmCount:
+    """How many GEMMs the generated kernel of ``spec`` runs per step and per sequence."""
+    steps = [st for st in forward_schedule(spec) if not isinstance(st, Assign)]
+    hoisted = 0
+    if spec.input_gates:
+        hoisted += 3  # x W_ih^T before the loop; dW_ih and dx after it
+    hoisted += len(steps)  # one weight gradient per recurrent group or projection
+    return GemmCount(len(steps), len(steps), hoisted)
 
 
 # ---- reverse mode ------------------------------------------------------------------------
@@ -110,12 +161,15 @@ class BackwardProgram:
     """One step of the backward pass, in execution order, in compute form."""
 
     incoming: dict[str, sp.Symbol]  # state -> symbol of dL/d state_t (from y_t and step t+1)
-    statements: list[Assign | Gemm | Store]
+    statements: list[Assign | Gemm | Store | Project]
     outgoing: dict[str, sp.Expr]  # state -> dL/d state_{t-1}
     ax: dict[str, sp.Expr] = field(default_factory=dict)  # gate -> dL/d(W_k x + b^x_k)
     ah: dict[str, sp.Expr] = field(default_factory=dict)  # gate -> dL/d(U_k s + b^h_k)
     params: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # peephole -> per-step grad
     node_adjoints: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    fam: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # R_k s symbol -> its adjoint
+    x: sp.Expr | None = None  # dL/dx_t through x used elementwise
+    proj: dict[str, sp.Expr] = field(default_factory=dict)  # matrix -> adjoint of its output
 
 
 def backward_program(spec: CellSpec) -> BackwardProgram:
@@ -127,6 +181,8 @@ def backward_program(spec: CellSpec) -> BackwardProgram:
         | set(spec.hidden_affine.values())
         | set(spec.prev.values())
         | {p.symbol for p in spec.elementwise_params}
+        | {sym for fam in spec.families for sym in fam.symbols}
+        | ({spec.input_symbol} if spec.input_symbol is not None else set())
     )
     terms: dict[sp.Symbol, list[sp.Expr]] = defaultdict(list)
     incoming = {s: sp.Symbol(f"d_{s}_out") for s in spec.states}
@@ -141,9 +197,11 @@ def backward_program(spec: CellSpec) -> BackwardProgram:
     # Input-side adjoints and peephole gradients are final once their first user is done:
     # store them there, so they share common subexpressions with that step's adjoints.
     first_use: dict[int, list[sp.Symbol]] = defaultdict(list)
-    leaves = [spec.input_affine[g] for g in spec.gates] + [
+    leaves = [spec.input_affine[g] for g in spec.input_gates] + [
         p.symbol for p in spec.elementwise_params
     ]
+    if spec.input_symbol is not None:
+        leaves.append(spec.input_symbol)
     for leaf in leaves:
         users = [
             j
@@ -159,6 +217,9 @@ def backward_program(spec: CellSpec) -> BackwardProgram:
                 gate = gate_of[leaf]
                 prog.ax[gate] = total(leaf)
                 prog.statements.append(Store("ax", gate, prog.ax[gate]))
+            elif leaf == spec.input_symbol:
+                prog.x = total(leaf)
+                prog.statements.append(Store("x", "x", prog.x))
             else:
                 prog.params[leaf] = total(leaf)
                 prog.statements.append(Store("param", leaf.name, prog.params[leaf]))
@@ -180,12 +241,26 @@ def backward_program(spec: CellSpec) -> BackwardProgram:
                 if partial != 0:
                     terms[s].append(d_sym * partial)
             store_leaves(j)
+        elif isinstance(step, Project):
+            value = total(step.target)
+            if value == 0:
+                continue
+            prog.node_adjoints[step.target] = value
+            prog.proj[step.key] = value
+            prog.statements.append(Store("proj", step.key, value))
+            back = sp.Symbol(f"d_proj_{step.target.name}")
+            prog.statements.append(Project(step.target, step.source, step.key, back))
+            terms[step.source].append(back)
         else:
             grp = step.group
-            for gate in grp.gates:
-                value = total(spec.hidden_affine[gate])
-                prog.ah[gate] = value
-                prog.statements.append(Store("ah", gate, value))
+            for gate, sym in zip(grp.gates, grp.symbols, strict=True):
+                value = total(sym)
+                if grp.bias:
+                    prog.ah[gate] = value
+                    prog.statements.append(Store("ah", gate, value))
+                else:
+                    prog.fam[sym] = value
+                    prog.statements.append(Store("fam", f"{grp.key}:{gate}", value))
             target = sp.Symbol(f"d_src{grp.index}")
             prog.statements.append(Gemm(grp, target))
             terms[grp.source].append(target)
@@ -213,19 +288,26 @@ def _jacobians(spec: CellSpec, wrt: sp.Symbol) -> dict[sp.Symbol, dict[Chain, sp
                 for chain, e in jac[s].items():
                     acc[chain] += partial * e
             jac[step.target] = {c: e for c, e in acc.items() if e != 0}
+            continue
+        if isinstance(step, Project):
+            pairs = [(step.source, step.target, ("P", step.key))]
         else:
-            src = jac.get(step.group.source)
+            grp = step.group
+            pairs = [
+                (grp.source, sym, ("U", gate) if grp.bias else ("R", grp.key, gate))
+                for gate, sym in zip(grp.gates, grp.symbols, strict=True)
+            ]
+        for source, target, matrix in pairs:
+            src = jac.get(source)
             if not src:
                 continue
-            for gate in step.group.gates:
-                out: dict[Chain, sp.Expr] = {}
-                for chain, e in src.items():
-                    head: Chain = ("U", gate) if e == 1 else (("U", gate), ("diag", e))
-                    if e == 1:
-                        out[(("U", gate),) + chain] = sp.Integer(1)
-                    else:
-                        out[head + chain] = sp.Integer(1)
-                jac[spec.hidden_affine[gate]] = out
+            out: dict[Chain, sp.Expr] = {}
+            for chain, e in src.items():
+                if e == 1:
+                    out[(matrix,) + chain] = sp.Integer(1)
+                else:
+                    out[(matrix, ("diag", e)) + chain] = sp.Integer(1)
+            jac[target] = out
     return jac
 
 
@@ -283,7 +365,18 @@ class Backward:
             mapping[adjoint(node.symbol)] = self._delta(node.symbol)
         for grp in hidden_groups(spec):
             mapping[sp.Symbol(f"d_src{grp.index}")] = self._gemm_back_display(grp)
+        for node in spec.nodes:
+            if node.projection is not None:
+                w_t = self._sym(
+                    f"1{node.projection}^T", self._matrix_tex(node.projection) + "^{\\top}", False
+                )
+                delta = self._delta(node.symbol, commutative=False)
+                mapping[sp.Symbol(f"d_proj_{node.symbol.name}")] = w_t * delta
         return mapping
+
+    def _matrix_tex(self, key: str) -> str:
+        name = self.spec.symbol_names[sp.Symbol(f"0{key}~", commutative=False)]
+        return name
 
     def _gate_sub(self, gate: str) -> str:
         lab = self.spec.gate_labels[gate]
@@ -291,18 +384,42 @@ class Backward:
 
     def _gemm_back_display(self, grp: HiddenGroup) -> sp.Expr:
         total = sp.Integer(0)
-        for gate in grp.gates:
+        for gate, sym in zip(grp.gates, grp.symbols, strict=True):
             lab = self.spec.gate_labels[gate]
-            u_t = self._sym(f"1U^T_{gate}", r"U%s^{\top}" % (f"_{{{lab}}}" if lab else ""), False)
-            total += u_t * self._sym(f"delta:ah_{gate}~", self._ah_tex(gate), False)
+            if grp.bias:
+                u_t = self._sym(
+                    f"1U^T_{gate}", r"U%s^{\top}" % (f"_{{{lab}}}" if lab else ""), False
+                )
+                total += u_t * self._sym(f"delta:ah_{gate}~", self._ah_tex(gate), False)
+            else:
+                r_tex = self.spec.symbol_names[self._family_matrix(grp.key, gate)]
+                r_t = self._sym(f"1R^T_{grp.key}_{gate}", r_tex + r"^{\top}", False)
+                total += r_t * self._sym(f"delta:fam_{sym.name}~", self._fam_tex(sym), False)
         return total
 
+    def _family_matrix(self, key: str, gate: str) -> sp.Symbol:
+        return sp.Symbol(f"1R_{key}_{gate}~", commutative=False)
+
+    def _fam_tex(self, sym: sp.Symbol) -> str:
+        """The adjoint of an extra recurrent term: the gate's, when they are equal."""
+        gate = sym.name.rsplit("_", 1)[1]
+        value = self.program.fam[sym]
+        if value == self.program.ax.get(gate):
+            return self._ax_tex(gate)
+        if value == self.program.ah.get(gate):
+            return self._ah_tex(gate)
+        return r"\delta r%s" % self._gate_sub(gate)
+
+    def _merged(self, gate: str) -> bool:
+        prog = self.program
+        return gate not in prog.ax or gate not in prog.ah or prog.ax[gate] == prog.ah[gate]
+
     def _ah_tex(self, gate: str) -> str:
-        merged = self.program.ax[gate] == self.program.ah[gate]
+        merged = self._merged(gate)
         return r"\delta a%s%s" % ("" if merged else "^{h}", self._gate_sub(gate))
 
     def _ax_tex(self, gate: str) -> str:
-        merged = self.program.ax[gate] == self.program.ah[gate]
+        merged = self._merged(gate)
         return r"\delta a%s%s" % ("" if merged else "^{x}", self._gate_sub(gate))
 
     @cached_property
@@ -329,46 +446,82 @@ class Backward:
                 rows.append((f"adjoint.{node_sym.name}_t", eq))
         for gate in spec.gates:
             lab = gate
-            ax_sym = self._sym(f"delta:ax_{gate}", self._ax_tex(gate))
-            rows.append((f"adjoint.a_{lab}", sp.Eq(ax_sym, show(prog.ax[gate]))))
-            if prog.ax[gate] != prog.ah[gate]:
+            if gate in prog.ax:
+                ax_sym = self._sym(f"delta:ax_{gate}", self._ax_tex(gate))
+                rows.append((f"adjoint.a_{lab}", sp.Eq(ax_sym, show(prog.ax[gate]))))
+            if gate in prog.ah and (gate not in prog.ax or prog.ax[gate] != prog.ah[gate]):
                 ah_sym = self._sym(f"delta:ah_{gate}", self._ah_tex(gate))
-                rows.append((f"adjoint.ah_{lab}", sp.Eq(ah_sym, show(prog.ah[gate]))))
+                key = "adjoint.ah" if gate in prog.ax else "adjoint.a"
+                rows.append((f"{key}_{lab}", sp.Eq(ah_sym, show(prog.ah[gate]))))
         for s in spec.states:
             lhs = self._sym(f"delta:{s}_prev", r"\delta %s_{t-1}^{\rightarrow}" % s)
             rows.append((f"grad.{s}_prev", sp.Eq(lhs, show(prog.outgoing[s]))))
         # parameter gradients: outer products summed over time
         x_t = self._sym("0x^T", r"x_{t}^{\top}", False)
         groups = hidden_groups(spec)
+
+        def transposed(src: sp.Symbol) -> sp.Symbol:
+            src_tex = self._names[spec.display[src]]
+            if not src_tex.startswith(r"\left("):
+                src_tex = r"\left(%s\right)" % src_tex if " " in src_tex else src_tex
+            return self._sym(f"1src^T_{src.name}", src_tex + r"^{\top}", False)
+
         for gate in spec.gates:
             lab = spec.gate_labels[gate]
             sub = f"_{{{lab}}}" if lab else ""
             dax = self._sym(f"delta:ax_{gate}~", self._ax_tex(gate), False)
             dah = self._sym(f"delta:ah_{gate}~", self._ah_tex(gate), False)
-            src = next(g.source for g in groups if gate in g.gates)
-            src_tex = self._names[spec.display[src]]
-            if not src_tex.startswith(r"\left("):
-                src_tex = r"\left(%s\right)" % src_tex if " " in src_tex else src_tex
-            src_t = self._sym(f"1src^T_{src.name}", src_tex + r"^{\top}", False)
             w = self._sym(f"dW_{gate}", r"\frac{\partial \mathcal{L}}{\partial W%s}" % sub)
             u = self._sym(f"dU_{gate}", r"\frac{\partial \mathcal{L}}{\partial U%s}" % sub)
-            rows.append((f"grad.W_{gate}", sp.Eq(w, tsum(dax * x_t))))
-            rows.append((f"grad.U_{gate}", sp.Eq(u, tsum(dah * src_t))))
-            bx = self._sym(f"dbx_{gate}", r"\frac{\partial \mathcal{L}}{\partial b^{x}%s}" % sub)
-            bh = self._sym(f"dbh_{gate}", r"\frac{\partial \mathcal{L}}{\partial b^{h}%s}" % sub)
-            rows.append((f"grad.bx_{gate}", sp.Eq(bx, tsum(dax))))
-            rows.append((f"grad.bh_{gate}", sp.Eq(bh, tsum(dah))))
-        for p in spec.elementwise_params:
+            both = gate in prog.ax and gate in prog.ah
+            bx_tex = r"\frac{\partial \mathcal{L}}{\partial b%s%s}" % ("^{x}" if both else "", sub)
+            bh_tex = r"\frac{\partial \mathcal{L}}{\partial b%s%s}" % ("^{h}" if both else "", sub)
+            if gate in prog.ax:
+                rows.append((f"grad.W_{gate}", sp.Eq(w, tsum(dax * x_t))))
+            if gate in prog.ah:
+                src = next(g.source for g in groups if g.bias and gate in g.gates)
+                rows.append((f"grad.U_{gate}", sp.Eq(u, tsum(dah * transposed(src)))))
+            if gate in prog.ax:
+                bx = self._sym(f"dbx_{gate}", bx_tex)
+                rows.append((f"grad.bx_{gate}", sp.Eq(bx, tsum(dax))))
+            if gate in prog.ah:
+                bh = self._sym(f"dbh_{gate}", bh_tex)
+                rows.append((f"grad.bh_{gate}", sp.Eq(bh, tsum(dah))))
+        for grp in groups:
+            if grp.bias:
+                continue
+            for gate, sym in zip(grp.gates, grp.symbols, strict=True):
+                r_tex = spec.symbol_names[self._family_matrix(grp.key, gate)]
+                lhs = self._sym(
+                    f"dR_{grp.key}_{gate}", r"\frac{\partial \mathcal{L}}{\partial %s}" % r_tex
+                )
+                d = self._sym(f"delta:fam_{sym.name}~", self._fam_tex(sym), False)
+                rows.append(
+                    (f"grad.{grp.key}_{gate}", sp.Eq(lhs, tsum(d * transposed(grp.source))))
+                )
+        for node in spec.nodes:
+            if node.projection is None:
+                continue
             lhs = self._sym(
-                f"dp_{p.label}", r"\frac{\partial \mathcal{L}}{\partial p_{%s}}" % p.label
+                f"dP_{node.projection}",
+                r"\frac{\partial \mathcal{L}}{\partial %s}" % self._matrix_tex(node.projection),
             )
-            rows.append((f"grad.p_{p.label}", sp.Eq(lhs, tsum(show(prog.params[p.symbol])))))
+            d = self._delta(node.symbol, commutative=False)
+            rows.append((f"grad.{node.projection}", sp.Eq(lhs, tsum(d * transposed(node.rhs)))))
+        for p in spec.elementwise_params:
+            tex = f"{p.name}_{{{p.label}}}" if p.label else p.name
+            lhs = self._sym(
+                f"dp_{p.symbol.name}", r"\frac{\partial \mathcal{L}}{\partial %s}" % tex
+            )
+            rows.append((f"grad.{p.symbol.name}", sp.Eq(lhs, tsum(show(prog.params[p.symbol])))))
         dx = self._sym("dx", r"\frac{\partial \mathcal{L}}{\partial x_{t}}")
         dx_sum = sp.Integer(0)
-        for gate in spec.gates:
+        for gate in spec.input_gates:
             lab = spec.gate_labels[gate]
             w_t = self._sym(f"0W^T_{gate}", r"W%s^{\top}" % (f"_{{{lab}}}" if lab else ""), False)
             dx_sum += w_t * self._sym(f"delta:ax_{gate}~", self._ax_tex(gate), False)
+        if prog.x is not None:
+            dx_sum += show(prog.x)
         rows.append(("grad.x_t", sp.Eq(dx, dx_sum)))
         # one-step Jacobians
         for jac in self.jacobians:
@@ -389,6 +542,10 @@ class Backward:
                     factors.append(
                         self._sym(f"1U_{item[1]}", "U" + (f"_{{{lab}}}" if lab else ""), False)
                     )
+                elif item[0] == "R":
+                    factors.append(self._family_matrix(item[1], item[2]))
+                elif item[0] == "P":
+                    factors.append(sp.Symbol(f"0{item[1]}~", commutative=False))
                 else:
                     factors.append(diag(show(item[1])))
             total += sp.Mul(*factors)
@@ -423,7 +580,10 @@ class Backward:
 
 
 def _chain_key(chain: Chain) -> str:
-    return "".join(str(item[1]) if item[0] == "U" else "d" for item in chain)
+    return "".join(
+        str(item[1]) if item[0] == "U" else "d" if item[0] == "diag" else str(item[1:])
+        for item in chain
+    )
 
 
 def derive(spec: CellSpec | str) -> Backward:

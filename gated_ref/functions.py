@@ -32,6 +32,48 @@ class sigmoid(sp.Function):  # noqa: N801 - SymPy function classes are lower cas
         return r"\sigma\left(%s\right)" % printer._print(self.args[0])
 
 
+class step(sp.Function):  # noqa: N801
+    """The unit step with step(0) = 0: the derivative of :class:`relu`, as PyTorch takes it."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        """Zero almost everywhere."""
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        return sp.Integer(0)
+
+    def _eval_rewrite_as_Heaviside(self, arg: sp.Expr, **kwargs: object) -> sp.Expr:
+        return sp.Heaviside(arg, 0)
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return sp.Heaviside(self.args[0], 0)._eval_evalf(prec)
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"\mathbb{1}\left[%s > 0\right]" % printer._print(self.args[0])
+
+
+class relu(sp.Function):  # noqa: N801
+    """The rectifier relu(x) = max(x, 0)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        """d relu / dx = step(x), 0 at x = 0."""
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        return step(self.args[0])
+
+    def _eval_rewrite_as_Max(self, arg: sp.Expr, **kwargs: object) -> sp.Expr:
+        return sp.Max(arg, 0)
+
+    def _eval_evalf(self, prec: int) -> sp.Expr:
+        return sp.Max(self.args[0], 0)._eval_evalf(prec)
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+
+
 class diag(sp.Function):  # noqa: N801
     """Display only: the diagonal matrix whose diagonal is a vector expression."""
 
@@ -56,4 +98,10 @@ class tsum(sp.Function):  # noqa: N801
 
 
 #: Names a parser needs to rebuild any expression gated_ref prints with ``sympy.srepr``.
-SREPR_NAMESPACE: dict[str, object] = {"sigmoid": sigmoid, "diag": diag, "tsum": tsum}
+SREPR_NAMESPACE: dict[str, object] = {
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "step": step,
+    "diag": diag,
+    "tsum": tsum,
+}

@@ -19,13 +19,22 @@ def problem(name: str, T: int, B: int, I: int, H: int, seed: int = 0, dtype=np.f
     """A kernel, parameters, input, non-zero initial state, and random output adjoints."""
     rng = np.random.default_rng(seed)
     kernel = gr.lower(gr.cell(name))
-    params = kernel.init_params(I, H, rng=rng, dtype=dtype)
-    x = rng.standard_normal((T, B, I)).astype(dtype)
     spec = gr.cell(name)
-    state = {s: (0.5 * rng.standard_normal((B, H))).astype(dtype) for s in spec.states}
-    dy = rng.standard_normal((T, B, H)).astype(dtype)
-    dstate = {s: rng.standard_normal((B, H)).astype(dtype) for s in spec.states}
+    if spec.input_symbol is not None:
+        I = H  # noqa: E741, N806 - the cell adds x_t to an H-vector
+    sizes = extra_sizes(spec, H)
+    params = kernel.init_params(I, H, rng=rng, dtype=dtype, **sizes)
+    x = rng.standard_normal((T, B, I)).astype(dtype)
+    width = {s: spec.size_of(spec.prev[s], H, **sizes) for s in spec.states}
+    state = {s: (0.5 * rng.standard_normal((B, width[s]))).astype(dtype) for s in spec.states}
+    dy = rng.standard_normal((T, B, width["h"])).astype(dtype)
+    dstate = {s: rng.standard_normal((B, width[s])).astype(dtype) for s in spec.states}
     return kernel, params, x, state, dy, dstate
+
+
+def extra_sizes(spec: gr.CellSpec, H: int) -> dict[str, int]:  # noqa: N803
+    """The cell's extra sizes for a test problem: a projection one smaller than H (at least 1)."""
+    return {size: max(1, H - 1) for size in spec.sizes}
 
 
 def loss(kernel, params, x, state, dy, dstate) -> float:  # noqa: ANN001
