@@ -190,7 +190,18 @@ class CellSpec:
 
 
 class CellBuilder:
-    """Declares a cell: its states, gate blocks (PyTorch order) and elementwise equations."""
+    """Declares a cell: its states, gate blocks (PyTorch order) and elementwise equations.
+
+    Args:
+        name: the cell's name (a built-in cell's module name).
+        title: its name on the site.
+        reference: the paper or implementation it follows.
+        states: what is carried from step to step; must include ``"h"``, the output.
+        gates: the gate blocks, in the order their rows are stacked in the weight matrices.
+        gate_labels: LaTeX subscript of each gate (default: its name; ``""`` for none).
+        parent: the cell this one changes, for the equation diff on the site.
+        about: one paragraph for the cell's page.
+    """
 
     def __init__(
         self,
