@@ -127,6 +127,10 @@ class CellSpec:
             shapes[key] = (sizes[size], n_h)
         return shapes
 
+    def example_sizes(self, hidden_size: int) -> dict[str, int]:
+        """The extra sizes the site's tables use at hidden size H: a projection to H / 2."""
+        return {size: max(1, hidden_size // 2) for size in self.sizes}
+
     def sizes_from(self, params: dict) -> dict[str, int]:
         """The extra sizes (e.g. ``proj_size``) read off the parameters' shapes."""
         return {size: int(params[key].shape[0]) for size, key in self.sizes.items()}
