@@ -74,6 +74,7 @@ lint: deps-test
 # explorer page's time to interactive (speed is measured here, never in timed unit tests).
 bench: deps-test docs
 	$(PY) bench/bench_kernels.py
+	$(PY) bench/bench_zoo.py
 	$(PY) bench/lowering_times.py
 	$(PY) bench/explorer_load.py
 

@@ -1,4 +1,4 @@
-"""Time deriving and lowering all six cells: cold (empty kernel cache) and from the cache.
+"""Time deriving and lowering every cell of gr.CELL_NAMES: cold (empty cache) and cached.
 
 Each measurement runs in a fresh interpreter, so "cached" means a new process that finds the
 generated modules on disk. Prints seconds for: import, build specs, derive (symbolic backward

@@ -111,11 +111,15 @@ def _sizes() -> dict:
 
 def _runners(name: str, t: int, b: int, i: int, h: int, dtype: str) -> dict[str, Callable]:
     """Forward and forward + backward of one cell at one size, on fixed random data."""
-    kernel = gr.lower(gr.cell(name))
+    spec = gr.cell(name)
+    kernel = gr.lower(spec)
     rng = np.random.default_rng([SEED, t, b, i, h])
-    params = kernel.init_params(i, h, rng=rng, dtype=dtype)
+    if spec.input_symbol is not None:
+        i = h  # the cell adds x_t to an H-vector
+    sizes = {size: max(1, h // 2) for size in spec.sizes}  # a projection to H / 2
+    params = kernel.init_params(i, h, rng=rng, dtype=dtype, **sizes)
     x = rng.standard_normal((t, b, i)).astype(dtype)
-    dy = rng.standard_normal((t, b, h)).astype(dtype)
+    dy = rng.standard_normal((t, b, spec.size_of(spec.prev["h"], h, **sizes))).astype(dtype)
 
     def fwd() -> None:
         kernel.forward(x, params)

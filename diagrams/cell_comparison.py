@@ -30,7 +30,7 @@ import sympy as sp
 import gated_ref as gr
 
 SEED = 0
-I_SYM, H_SYM = sp.symbols("I H", positive=True, integer=True)
+I_SYM, H_SYM, P_SYM = sp.symbols("I H P", positive=True, integer=True)
 SIZES = (64, 256, 1024)  # I = H
 #: Distill, "Visualizing memorization in RNNs" (Madsen 2019): 2 layers of 600 units, one bias
 #: per gate, recurrent parameters. One bias per gate is a GRU in its reset-before form (Keras
@@ -45,8 +45,9 @@ DEPENDS = (_claims.RECORD,)
 
 
 def parameter_count(spec: gr.CellSpec, input_size: int, hidden: int) -> int:
-    """Parameters at the given sizes, from ``spec.parameter_count()``."""
-    return int(spec.parameter_count().subs({I_SYM: input_size, H_SYM: hidden}))
+    """Parameters at the given sizes (P = H / 2 for a projection), from the spec's count."""
+    p = spec.example_sizes(hidden).get("proj_size", 0)
+    return int(spec.parameter_count().subs({I_SYM: input_size, H_SYM: hidden, P_SYM: p}))
 
 
 def biases_only_summed(spec: gr.CellSpec) -> bool:
@@ -57,6 +58,8 @@ def biases_only_summed(spec: gr.CellSpec) -> bool:
     """
     total = sp.Dummy("a")
     for gate in spec.gates:
+        if gate not in spec.input_gates or gate not in spec.recurrent_gates:
+            continue  # a gate with one affine term has one bias
         ax, ah = spec.input_affine[gate], spec.hidden_affine[gate]
         if any(ah in n.rhs.subs(ax, total - ah).free_symbols for n in spec.nodes):
             return False
@@ -87,41 +90,70 @@ def stacked_count(spec: gr.CellSpec, input_size: int, hidden: int, layers: int, 
 
 
 def flops_per_step(spec: gr.CellSpec) -> sp.Expr:
-    """Forward FLOPs of one step for one sequence, as a SymPy expression in I and H."""
-    g = spec.num_gates
-    matmul = 2 * g * H_SYM * (I_SYM + H_SYM)  # W x and U s, multiply-adds
-    bias = 2 * g * H_SYM  # b^x and b^h
-    elementwise = H_SYM * sum(sp.count_ops(node.rhs) for node in spec.nodes)
+    """Forward FLOPs of one step for one sequence, in I and H (and P for a projection).
+
+    Each matrix (rows x cols) costs 2 rows cols (multiply-adds), each bias its length, each
+    elementwise node its SymPy operation count per unit.
+    """
+    shapes = spec.param_shapes(I_SYM, H_SYM, **{size: P_SYM for size in spec.sizes})
+    vectors = {p.key for p in spec.elementwise_params}
+    matmul = sum(
+        (
+            2 * rows * cols
+            for key, (rows, *rest) in shapes.items()
+            if rest and key not in vectors
+            for cols in rest
+        ),
+        sp.Integer(0),
+    )
+    bias = sum(
+        (shape[0] for key, shape in shapes.items() if key.startswith("bias_")), sp.Integer(0)
+    )
+    elementwise = H_SYM * sum(
+        sp.count_ops(node.rhs) for node in spec.nodes if node.projection is None
+    )
     return sp.expand(matmul + bias + elementwise)
 
 
-def cache_layout(kernel: gr.Kernel, steps: int = 6, batch: int = 3) -> dict[str, int]:
-    """What a forward cache holds per step and sequence, as multiples of H, by cache key.
+def cache_layout(kernel: gr.Kernel, steps: int = 6, batch: int = 3) -> dict[str, sp.Expr]:
+    """What a forward cache holds per step and sequence, in H (and P), by cache key.
 
-    Measured on a real forward pass (x and the parameters excluded) at two hidden sizes, so a
-    width that is not a fixed multiple of H raises. The state trajectories ``S_*`` hold T + 1
-    entries (the initial state too); the extra one is not counted, so that the figure is per step.
+    Measured on real forward passes (x and the parameters excluded) at several sizes, and
+    solved for the width a H + b P of each array, so a width that is not of that form raises.
+    The state trajectories ``S_*`` hold T + 1 entries (the initial state too); the extra one is
+    not counted, so that the figure is per step.
     """
-    layouts = []
-    for hidden in (5, 7):
+    spec = kernel.spec
+    points = [(5, 2), (7, 2), (7, 3)] if spec.sizes else [(5, 0), (7, 0)]
+    widths: list[dict[str, float]] = []
+    for hidden, proj in points:
         rng = np.random.default_rng(SEED)
-        params = kernel.init_params(4, hidden, rng=rng)
-        _, _, cache = kernel.forward(rng.standard_normal((steps, batch, 4)), params)
+        sizes = {size: proj for size in spec.sizes}
+        n_in = hidden if spec.input_symbol is not None else 4
+        params = kernel.init_params(n_in, hidden, rng=rng, **sizes)
+        x = rng.standard_normal((steps, batch, n_in))
+        _, _, cache = kernel.forward(x, params)
+        state = {f"S_{s}": spec.size_of(spec.prev[s], hidden, **sizes) for s in spec.states}
         layout = {}
         for key, value in sorted(cache.items()):
             if isinstance(value, np.ndarray) and key != "x":
-                extra = batch * hidden if key.startswith("S_") else 0
-                per_step = (value.size - extra) / (steps * batch)
-                layout[key] = per_step / hidden
-        layouts.append(layout)
-    if layouts[0] != layouts[1] or any(v != int(v) for v in layouts[0].values()):
-        raise ValueError(f"{kernel.name}: cache widths are not multiples of H: {layouts}")
-    return {k: int(v) for k, v in layouts[0].items()}
+                extra = batch * state.get(key, 0)
+                layout[key] = (value.size - extra) / (steps * batch)
+        widths.append(layout)
+    out: dict[str, sp.Expr] = {}
+    for key in widths[0]:
+        a = (widths[1][key] - widths[0][key]) / 2  # per unit of H
+        b = widths[2][key] - widths[1][key] if spec.sizes else 0.0  # per unit of P
+        c = widths[0][key] - 5 * a - 2 * b
+        if any(v != int(v) for v in (a, b)) or abs(c) > 1e-9:
+            raise ValueError(f"{kernel.name}: cache width of {key} is not a H + b P: {widths}")
+        out[key] = int(a) * H_SYM + int(b) * P_SYM
+    return out
 
 
 def floats_kept_per_step(kernel: gr.Kernel) -> sp.Expr:
     """Numbers the forward keeps per step and sequence for the backward, beyond x."""
-    return sum(cache_layout(kernel).values()) * H_SYM
+    return sum(cache_layout(kernel).values(), sp.Integer(0))
 
 
 def _cell_label(spec: gr.CellSpec) -> str:
@@ -156,7 +188,9 @@ def sizes_table() -> str:
     for name in gr.CELL_NAMES:
         spec = gr.cell(name)
         counts = " | ".join(f"{parameter_count(spec, n, n):,}" for n in SIZES)
-        flops = int(flops_per_step(spec).subs({I_SYM: SIZES[1], H_SYM: SIZES[1]}))
+        proj = spec.example_sizes(SIZES[1]).get("proj_size", 0)
+        at = {I_SYM: SIZES[1], H_SYM: SIZES[1], P_SYM: proj}
+        flops = int(flops_per_step(spec).subs(at))
         rows.append(f"| {_cell_label(spec)} | {counts} | {flops:,} |")
     rows[0] = rows[0].replace("Parameters: ", "")
     return "\n".join(rows) + "\n"
@@ -200,8 +234,9 @@ def memory_table() -> str:
         kernel = gr.lower(gr.cell(name))
         layout = cache_layout(kernel)
         keys |= set(layout)
-        parts = ", ".join(f"`{k}`: {'' if v == 1 else v}$H$" for k, v in layout.items())
-        n = sum(layout.values()) * MEMORY_H
+        parts = ", ".join(f"`{k}`: ${sp.latex(v)}$" for k, v in layout.items())
+        proj = kernel.spec.example_sizes(MEMORY_H).get("proj_size", 0)
+        n = int(sum(layout.values()).subs({H_SYM: MEMORY_H, P_SYM: proj}))
         rows.append(f"| {_cell_label(kernel.spec)} | {parts} | {4 * n:,} B | {8 * n:,} B |")
     meaning = {
         "AX": "`AX`: the input projection, computed for all steps before the loop",

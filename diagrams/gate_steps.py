@@ -98,6 +98,8 @@ def build_graph(spec: gr.CellSpec) -> Graph:
     params = {p.symbol for p in spec.elementwise_params}
     gate_of = {s: g for g, s in spec.input_affine.items()}
     gate_of |= {s: g for g, s in spec.hidden_affine.items()}
+    family_source = {sym: f.source for f in spec.families for sym in f.symbols}
+    gate_of |= {sym: g for f in spec.families for g, sym in zip(f.gates, f.symbols, strict=True)}
     counter = [0]
 
     def add(vertex: Vertex, sources: list[str]) -> str:
@@ -119,8 +121,10 @@ def build_graph(spec: gr.CellSpec) -> Graph:
             return [local[sym]]
         if sym in params:
             return []  # a peephole weight, like W and U, is a parameter, not a value
-        if sym in spec.input_affine.values():
+        if sym in spec.input_affine.values() or sym == spec.input_symbol:
             return ["in.x"]
+        if sym in family_source:
+            return [value[family_source[sym]]]
         if sym in spec.hidden_affine.values():
             return [value[spec.hidden_source[gate_of[sym]]]]
         return [value[sym]]

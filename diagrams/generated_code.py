@@ -31,22 +31,25 @@ def recurrent_products(spec: gr.CellSpec, source: str) -> list[tuple[str, tuple[
     """``(operand, gate blocks)`` of each matrix product in the forward time loop of ``source``.
 
     Raises ValueError when the source has no such loop or a product's matrix is not a slice of
-    ``weight_hh``: the page would otherwise print a wrong count.
+    ``weight_hh``, an extra recurrent matrix or a projection: the page would otherwise print a
+    wrong count.
     """
     forward = source[source.index("def forward") : source.index("def backward")]
     if "for t in range(T):" not in forward:
         raise ValueError(f"{spec.name}: no time loop in the generated forward")
     head, loop = forward.split("for t in range(T):", 1)
-    rows = dict(
-        (name, (int(a), int(b)))
+    blocks: dict[str, tuple[str, ...]] = {
+        name: spec.recurrent_gates[int(a) : int(b)]
         for name, a, b in re.findall(r"(U\d+T) = W_hh\[(\d+) \* H:(\d+) \* H\]\.T", head)
-    )
+    }
+    for name, key in re.findall(r"(\w+T) = params\['(\w+)'\]\.T", head):
+        family = next((f for f in spec.families if f.key == key), None)
+        blocks[name] = family.gates if family else (f"projection {key}",)
     found = []
     for operand, matrix in re.findall(r"= (\w+) @ (\w+)\s*$", loop, re.M):
-        if matrix not in rows:
-            raise ValueError(f"{spec.name}: {operand} @ {matrix} is not a slice of weight_hh")
-        start, stop = rows[matrix]
-        found.append((operand, spec.gates[start:stop]))
+        if matrix not in blocks:
+            raise ValueError(f"{spec.name}: {operand} @ {matrix} is not a recurrent matrix")
+        found.append((operand, blocks[matrix]))
     return found
 
 

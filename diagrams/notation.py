@@ -45,25 +45,52 @@ def table(spec) -> str:
         "| Symbol | Parameter slice | Shape | Multiplies |",
         "| --- | --- | --- | --- |",
     ]
-    for j, gate in enumerate(spec.gates):
-        w, bx = matrix_and_bias(spec, spec.input_affine[gate])
-        u, bh = matrix_and_bias(spec, spec.hidden_affine[gate])
-        source = spec.latex_of(spec.display[spec.hidden_source[gate]])
-        rows += [
-            f"| ${w}$ | `weight_ih{block(j)}` | $H \\times I$ | $x_{{t}}$ |",
-            f"| ${u}$ | `weight_hh{block(j)}` | $H \\times H$ | ${source}$ |",
-            f"| ${bx}$ | `bias_ih{block(j)}` | $H$ | |",
-            f"| ${bh}$ | `bias_hh{block(j)}` | $H$ | |",
-        ]
+    sizes = {size: sp.Symbol("P", positive=True, integer=True) for size in spec.sizes}
+    i, h = sp.symbols("I H", positive=True, integer=True)
+
+    def width(symbol: sp.Symbol) -> str:
+        return sp.latex(spec.size_of(symbol, h, **sizes))
+
+    for gate in spec.gates:
+        if gate in spec.input_gates:
+            j = spec.input_gates.index(gate)
+            w, bx = matrix_and_bias(spec, spec.input_affine[gate])
+            rows.append(f"| ${w}$ | `weight_ih{block(j)}` | $H \\times I$ | $x_{{t}}$ |")
+        if gate in spec.recurrent_gates:
+            j = spec.recurrent_gates.index(gate)
+            src = spec.hidden_source[gate]
+            u, bh = matrix_and_bias(spec, spec.hidden_affine[gate])
+            source = spec.latex_of(spec.display[src])
+            rows.append(
+                f"| ${u}$ | `weight_hh{block(j)}` | $H \\times {width(src)}$ | ${source}$ |"
+            )
+        if gate in spec.input_gates:
+            rows.append(f"| ${bx}$ | `bias_ih{block(spec.input_gates.index(gate))}` | $H$ | |")
+        if gate in spec.recurrent_gates:
+            rows.append(f"| ${bh}$ | `bias_hh{block(spec.recurrent_gates.index(gate))}` | $H$ | |")
+    for fam in spec.families:
+        source = spec.latex_of(spec.display[fam.source])
+        for j, sym in enumerate(fam.symbols):
+            matrix = sp.Mul.make_args(spec.display[sym])[0]
+            tex = spec.symbol_names[matrix]
+            rows.append(
+                f"| ${tex}$ | `{fam.key}{block(j)}` | $H \\times {width(fam.source)}$ "
+                f"| ${source}$ |"
+            )
+    for node in spec.nodes:
+        if node.projection is not None:
+            matrix = sp.Mul.make_args(spec.display_rhs(node))[0]
+            tex, source = spec.symbol_names[matrix], spec.latex_of(spec.display[node.rhs])
+            size = width(node.symbol)
+            rows.append(f"| ${tex}$ | `{node.projection}` | ${size} \\times H$ | ${source}$ |")
     for p in spec.elementwise_params:
         tex = spec.symbol_names[spec.display[p.symbol]]
-        own = "gated-ref's own; PyTorch has no peepholes"
+        own = "gated-ref's own; PyTorch has no peepholes" if p.name == "p" else "gated-ref's own"
         rows.append(f"| ${tex}$ | `{p.key}[{p.row}]` ({own}) | $H$ | elementwise |")
-    i, h = sp.symbols("I H", positive=True, integer=True)
     times = r" \times "
     shapes = ", ".join(
         f"`{key}` ${times.join(sp.latex(d) for d in shape)}$"
-        for key, shape in spec.param_shapes(i, h).items()
+        for key, shape in spec.param_shapes(i, h, **sizes).items()
     )
     return "\n".join(rows) + f"\n\nParameters and their shapes: {shapes}.\n"
 

@@ -27,7 +27,10 @@ def main(out_dir: Path) -> None:
     for name in gr.CELL_NAMES:
         spec = gr.cell(name)
         count = spec.parameter_count()
-        value = int(count.subs({i: SIZE, h: SIZE}))
+        proj = spec.example_sizes(SIZE).get("proj_size", 0)  # P = H / 2 for a projection
+        value = int(
+            count.subs({i: SIZE, h: SIZE, sp.Symbol("P", positive=True, integer=True): proj})
+        )
         rows.append(
             f"| {spec.title} (`{name}`) | {spec.num_gates} | ${sp.latex(count)}$ | {value:,} |"
         )

@@ -23,24 +23,27 @@ from gated_ref.steps import NEXT, walk
 SEED = 0  # nothing random here
 
 _KINDS = (  # (kind, key pattern of derive's display symbols); the first match wins
-    ("transpose", r"^[01](W\^T|U\^T|x\^T|src\^T)_?"),
-    ("x", r"^0x_t~?$"),
+    ("transpose", r"^[01](W\^T|U\^T|x\^T|src\^T|R\^T_|weight_\w+\^T)"),
+    ("x", r"^0x_(t~?|in)$"),
     ("weight_ih", r"^0W_"),
     ("weight_hh", r"^1U_"),
+    ("weight_extra", r"^1R_"),
+    ("projection", r"^0weight_\w+~$"),
     ("source", r"^1.*_src~?$"),
     ("bias", r"^b_"),
     ("bias_ih", r"^bx_"),
     ("bias_hh", r"^bh_"),
     ("peephole", r"^00p_"),
+    ("elementwise_weight", r"^00(?!.*_t$)"),
     ("prev", r"^9.*_\(t-1\)$"),
     ("node", r"^\d\d[A-Za-z_]+_t$"),
-    ("delta_a", r"^delta:a[xh]_"),
+    ("delta_a", r"^delta:(a[xh]_|fam_)"),
     ("delta_next", r"^delta:\w+_next$"),
     ("delta_prev", r"^delta:\w+_prev$"),
     ("delta_node", r"^delta:"),
     ("seed", r"^dl:h$"),
     ("grad_x", r"^dx$"),
-    ("grad", r"^d(W|U|bx|bh|p)_"),
+    ("grad", r"^d(W|U|bx|bh|p|R|P)_"),
     ("jacobian", r"^J:"),
 )
 
@@ -48,6 +51,12 @@ _KINDS = (  # (kind, key pattern of derive's display symbols); the first match w
 OPERATORS = (
     (r"\sigma(v)", "logistic sigmoid $1 / (1 + e^{-v})$, elementwise", r"\sigma"),
     (r"\tanh(v)", "hyperbolic tangent, elementwise", r"\tanh"),
+    (r"\operatorname{relu}(v)", "rectifier $\\max(v, 0)$, elementwise", r"relu"),
+    (
+        r"\mathbf{1}\left[v > 0\right]",
+        "1 where $v > 0$, else 0 (the rectifier's slope)",
+        r"\mathbf{1}",
+    ),
     (r"u \odot v", "elementwise (Hadamard) product", r"\odot"),
     (r"A^{\top}", "transpose", r"^{\top}"),
     (r"\operatorname{diag}(v)", "the diagonal matrix with $v$ on its diagonal", r"diag"),
@@ -120,8 +129,10 @@ def table(name: str) -> str:
         what = "state" if node.symbol in spec.out.values() else "node"
         extra = ", and the output $y_{t} = h_{t}$" if node.symbol == spec.out["h"] else ""
         code = "`y[t - 1]`" if extra else ""
+        size = "P" if spec.size_of(node.symbol, 0, **{k: -1 for k in spec.sizes}) else "H"
         rows.append(
-            f"| ${tex}$ | {what} of step $t${extra}: [`{ident}`](gr-eq:{ident}) | $H$ | {code} |"
+            f"| ${tex}$ | {what} of step $t${extra}: [`{ident}`](gr-eq:{ident}) | ${size}$ "
+            f"| {code} |"
         )
     add(
         "prev",
@@ -131,17 +142,31 @@ def table(name: str) -> str:
     )
     add("weight_ih", "input weights of a gate block", "$H \\times I$", f"`weight_ih`: {blocks}")
     add("weight_hh", "recurrent weights of a gate block", "$H \\times H$", f"`weight_hh`: {blocks}")
+    extra = ", ".join(f"`{f.key}`" for f in spec.families)
+    add(
+        "weight_extra",
+        "more recurrent weights: a gate block fed from another source",
+        "$H \\times H$",
+        extra,
+    )
+    proj = ", ".join(f"`{n.projection}`" for n in spec.nodes if n.projection)
+    add("projection", "projection applied after the elementwise nodes", "$P \\times H$", proj)
     add("source", "what a recurrent weight multiplies, when it is not $h_{t-1}$", "$H$", "")
     add("bias", "$b^{x}_{k} + b^{h}_{k}$, where only the sum appears", "$H$", "`bias_ih + bias_hh`")
     add("bias_ih", "input-side bias of a block", "$H$", f"`bias_ih`: {blocks}")
     add("bias_hh", "recurrent-side bias of a block", "$H$", f"`bias_hh`: {blocks}")
     add("peephole", "peephole weights, multiplied elementwise", "$H$", "`weight_peephole` rows")
+    vectors = ", ".join(sorted({f"`{p.key}`" for p in spec.elementwise_params if p.name != "p"}))
+    add("elementwise_weight", "recurrent weights multiplied elementwise", "$H$", vectors)
     program = gr.derive(name).program
     pre = []
     for gate in spec.gates:
         lab = spec.gate_labels[gate]
         sub = f"_{{{lab},t}}" if lab else "_{t}"
-        if program.ax[gate] == program.ah[gate]:  # only the sum enters: one pre-activation
+        if gate not in program.ax or gate not in program.ah:  # one affine term only
+            one = spec.input_affine[gate] if gate in program.ax else spec.hidden_affine[gate]
+            pre.append(f"$a{sub} = {spec.latex_of(spec.display[one])}$")
+        elif program.ax[gate] == program.ah[gate]:  # only the sum enters: one pre-activation
             both = spec.display[sp.Symbol(f"__a_{gate}")]
             pre.append(f"$a{sub} = {spec.latex_of(both)}$")
         else:

@@ -129,6 +129,25 @@ def forward_schedule(spec: CellSpec) -> list[Assign | Gemm | Project]:
     return steps
 
 
+@dataclass(frozen=True)
+class GemmCount:
+    """Matrix products of the generated kernel: per time step, and once per sequence."""
+
+    forward_step: int  # recurrent GEMMs (one per source group) and projections, per step
+    backward_step: int  # the same products transposed, for the sources' adjoints, per step
+    per_sequence: int  # hoisted: x W_ih^T before the loop; dW_ih, dW_hh, ..., dx after it
+
+
+def gemm_count(spec: CellSpec) -> GemmCount:
+    """How many GEMMs the generated kernel of ``spec`` runs per step and per sequence."""
+    steps = [st for st in forward_schedule(spec) if not isinstance(st, Assign)]
+    hoisted = 0
+    if spec.input_gates:
+        hoisted += 3  # x W_ih^T before the loop; dW_ih and dx after it
+    hoisted += len(steps)  # one weight gradient per recurrent group or projection
+    return GemmCount(len(steps), len(steps), hoisted)
+
+
 # ---- reverse mode ------------------------------------------------------------------------
 
 

@@ -41,28 +41,37 @@ def _checked_copy(spec: CellSpec, params: object) -> tuple[Params, int]:
     """A copy of ``params`` after checking the keys and the stacked shapes against ``spec``."""
     if not isinstance(params, dict):
         raise ValueError(f"params: expected a dict of arrays, got {type(params)}")
-    for key in ("weight_hh", "bias_ih", "bias_hh"):
+    probe = spec.param_shapes(1, 2, **{size: 3 for size in spec.sizes})
+    for key in probe:
         if key not in params:
             raise KeyError(f"params: missing {key!r}; cell {spec.name!r} needs it")
-    w_hh = np.asarray(params["weight_hh"])
-    g = spec.num_gates
-    if w_hh.ndim != 2 or w_hh.shape[0] != g * w_hh.shape[1]:
+    key = "weight_hh" if "weight_hh" in probe else "weight_ih"
+    w = np.asarray(params[key])
+    g = len(spec.recurrent_gates if key == "weight_hh" else spec.input_gates)
+    square = key == "weight_hh" and probe[key][1] == 2
+    if w.ndim != 2 or (square and w.shape[0] != g * w.shape[1]) or w.shape[0] % g:
+        expected = f"({g}*H, H)" if square else f"({g}*H, ...)"
         raise ValueError(
-            f"params['weight_hh']: got shape {w_hh.shape}, expected ({g}*H, H) for {spec.name!r}"
+            f"params[{key!r}]: got shape {w.shape}, expected {expected} for {spec.name!r}"
         )
-    hidden = w_hh.shape[1]
-    for key in ("bias_ih", "bias_hh"):
-        if np.shape(params[key]) != (g * hidden,):
-            raise ValueError(
-                f"params[{key!r}]: got shape {np.shape(params[key])}, expected ({g * hidden},)"
-            )
+    hidden = w.shape[0] // g
+    sizes = {size: int(np.shape(params[k])[0]) for size, k in spec.sizes.items()}
+    input_size = np.shape(params["weight_ih"])[1] if "weight_ih" in params else hidden
+    for k, shape in spec.param_shapes(input_size, hidden, **sizes).items():
+        if np.shape(params[k]) != shape:
+            raise ValueError(f"params[{k!r}]: got shape {np.shape(params[k])}, expected {shape}")
     return {k: np.array(v, copy=True) for k, v in params.items()}, hidden
 
 
-def _block(spec: CellSpec, gate: str, hidden: int) -> slice:
+def _block(spec: CellSpec, gate: str, hidden: int, key: str = "ih") -> slice | None:
+    """Rows of ``gate`` in ``weight_ih``/``bias_ih`` (key "ih") or ``weight_hh``/``bias_hh``
+    ("hh"); None when the gate has no such term."""
     if gate not in spec.gates:
         raise ValueError(f"cell {spec.name!r} has gates {spec.gates}, expected one named {gate!r}")
-    k = spec.gates.index(gate)
+    gates = spec.input_gates if key == "ih" else spec.recurrent_gates
+    if gate not in gates:
+        return None
+    k = gates.index(gate)
     return slice(k * hidden, (k + 1) * hidden)
 
 
@@ -70,8 +79,12 @@ def effective_bias(cell: Cell, params: Params, gate: str) -> np.ndarray:
     """The bias the equations see for ``gate``: ``bias_ih + bias_hh`` on its block, shape (H,)."""
     spec = _spec(cell)
     p, hidden = _checked_copy(spec, params)
-    rows = _block(spec, gate, hidden)
-    return p["bias_ih"][rows] + p["bias_hh"][rows]
+    total = np.zeros(hidden, p[next(iter(p))].dtype)
+    for key in ("ih", "hh"):
+        rows = _block(spec, gate, hidden, key)
+        if rows is not None:
+            total = total + p[f"bias_{key}"][rows]
+    return total
 
 
 def forget_bias(
@@ -93,7 +106,12 @@ def forget_bias(
     if not np.isfinite(value):
         raise ValueError(f"value: got {value!r}, expected a finite number")
     p, hidden = _checked_copy(spec, params)
-    f = _block(spec, "f", hidden)
+    f, f_hh = _block(spec, "f", hidden), _block(spec, "f", hidden, "hh")
+    if f is None or f != f_hh:
+        raise ValueError(
+            f"cell: got {spec.name!r}, expected a forget gate 'f' with both bias blocks at the "
+            "same rows"
+        )
     b_ih, b_hh = p["bias_ih"], p["bias_hh"]
     if reading == "add_ih":
         b_ih[f] += value
@@ -134,11 +152,14 @@ def orthogonal(
     spec = _spec(cell)
     if not (np.isfinite(gain) and gain > 0):
         raise ValueError(f"gain: got {gain!r}, expected a positive finite number")
+    if not spec.recurrent_gates:
+        raise ValueError(f"cell: got {spec.name!r}, which has no recurrent matrix weight_hh")
     p, hidden = _checked_copy(spec, params)
     rng = np.random.default_rng(0) if rng is None else rng
     w = p["weight_hh"]
-    for gate in spec.gates:
-        w[_block(spec, gate, hidden)] = gain * random_orthogonal(hidden, hidden, rng, w.dtype)
+    for gate in spec.recurrent_gates:
+        block = random_orthogonal(hidden, w.shape[1], rng, w.dtype)
+        w[_block(spec, gate, hidden, "hh")] = gain * block
     return p
 
 
@@ -167,7 +188,11 @@ def chrono(
     dtype = p["bias_ih"].dtype
     blocks = {"f": b_f, "i": -b_f} if "i" in spec.gates else {"f": b_f}
     for gate, values in blocks.items():
-        rows = _block(spec, gate, hidden)
-        p["bias_ih"][rows] = values.astype(dtype)
-        p["bias_hh"][rows] = 0.0
+        rows, rows_hh = _block(spec, gate, hidden), _block(spec, gate, hidden, "hh")
+        if rows is not None:
+            p["bias_ih"][rows] = values.astype(dtype)
+            if rows_hh is not None:
+                p["bias_hh"][rows_hh] = 0.0
+        elif rows_hh is not None:
+            p["bias_hh"][rows_hh] = values.astype(dtype)
     return p

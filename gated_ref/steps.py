@@ -7,7 +7,8 @@ that state, in its own step and in the next one:
 1. ``readers``: the chain rule, one term ``(d r / d s_t)^T delta r`` per reader ``r`` (and
    the loss term ``d l_t / d y_t`` for ``h``, since ``y_t = h_t``);
 2. ``partial.<reader>``: each local derivative: ``sympy.diff`` of the reader's right-hand
-   side for an elementwise node (a diagonal matrix), ``U_k`` for an affine map;
+   side for an elementwise node (a diagonal matrix), the matrix for an affine map (``U_k``,
+   an extra recurrent matrix ``R_k`` or a projection ``W``);
 3. ``substituted``: the partials put in, ``diag(v)^T u = v * u``;
 4. ``next``: the terms from step t+1 are what step t+1 passes back, ``delta s_t^->``
    (``derive``'s ``grad.<s>_prev`` one step later);
@@ -30,7 +31,7 @@ import sympy as sp
 from .derive import Backward, adjoint, derive
 from .functions import diag
 from .latex import to_latex
-from .spec import CellSpec
+from .spec import CellSpec, Node
 
 #: Suffix of the compute symbols of step t+1 (``f@next`` is f_{t+1}).
 NEXT = "@next"
@@ -44,8 +45,10 @@ class WalkStep:
     o_t), ``<state>_prev`` (s_{t-1}), the same with ``@next`` (``f@next``: f_{t+1};
     ``c_prev@next`` is c_t), ``d_<node>`` and ``d_<node>@next`` (the total adjoint
     dL/d node at t and t+1), ``d_<state>_next`` (delta s_t^->, what step t+1 passes back),
-    ``dl_dy`` (d l_t / d y_t) and ``UTd_<gate>@next`` (U_k^T times the adjoint of the
-    recurrent pre-activation U_k s + b^h_k of gate k at t+1).
+    ``dl_dy`` (d l_t / d y_t), ``UTd_<gate>@next`` (U_k^T times the adjoint of the
+    recurrent pre-activation U_k s + b^h_k of gate k at t+1), ``RTd_<matrix>_<gate>@next``
+    (the same for the rows of gate k of an extra recurrent matrix, R_k s) and
+    ``WTd_<matrix>`` (W^T times the adjoint of a projection node W s, ``@next`` at t+1).
     """
 
     id: str  # <cell>.walk.<state>.<kind>[.<reader>]: stable, never a position
@@ -59,15 +62,16 @@ class WalkStep:
 class Reader:
     """A node that reads the state: in the same step (``later=False``) or in step t+1."""
 
-    name: str  # node name, or "a_<gate>" for the recurrent affine map of a gate
+    name: str  # node name, "a_<gate>" (U_k s) or "<matrix>_<gate>" (R_k s) for an affine map
     later: bool
-    affine: bool
+    affine: bool  # its Jacobian is a matrix: U_k, R_k or a projection (a node then)
     of: str  # LaTeX of the reader's value, e.g. "h_{t}", "c_{t+1}", "a_{f,t+1}"
     partial: sp.Expr  # d reader / d state, display form: diag(...) or U_k
     adjoint: sp.Expr  # delta reader, display form
     term: sp.Expr  # (d reader / d state)^T delta reader, display form, substituted
     term_compute: sp.Expr  # the same in compute form (see WalkStep)
     note: str  # how the partial is found
+    gate: str | None = None  # the gate whose pre-activation reads the state (U_k s, R_k s)
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,12 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
     mapping = back._display_map()  # compute -> display, exactly as derive prints
     rhs_to_node = {n.rhs: n.symbol for n in spec.nodes if not n.rhs.is_Symbol}
     nodes = {n.symbol for n in spec.nodes}
-    affine = set(spec.input_affine.values()) | set(spec.hidden_affine.values())
+    affine = (
+        set(spec.input_affine.values())
+        | set(spec.hidden_affine.values())
+        | {sym for fam in spec.families for sym in fam.symbols}
+        | ({spec.input_symbol} if spec.input_symbol is not None else set())
+    )
     state_at_t = {spec.prev[s]: spec.out[s] for s in spec.states}
 
     def show(expr: sp.Expr) -> sp.Expr:
@@ -192,6 +201,9 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
                 continue
             if not later and order.index(node.symbol) < order.index(here):
                 continue
+            if node.projection is not None:
+                out.append(_projection_reader(spec, back, node, later, s_tex, names))
+                continue
             part = sp.diff(node.rhs, wrt).xreplace(rhs_to_node)
             shown_part, adj = show(part), delta(node.symbol)
             of = names.names[spec.display[node.symbol]]
@@ -217,13 +229,12 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
                     "an elementwise node, so its Jacobian is a diagonal matrix.",
                 )
             )
-    for gate in spec.gates:  # in step t+1: the recurrent affine maps U_k s_t + b^h_k
+    for gate in spec.recurrent_gates:  # in step t+1: the recurrent affine maps U_k s_t + b^h_k
         if spec.hidden_source[gate] != prev:
             continue
         lab = spec.gate_labels[gate]
         sub = f"_{{{lab}}}" if lab else ""
-        merged = back.program.ax[gate] == back.program.ah[gate]
-        of = later_tex(("a%s_{%s,t}" % ("" if merged else "^{h}", lab)) if lab else "a_{t}")
+        of = later_tex(back._ah_tex(gate).removeprefix(r"\delta "))
         u = names.sym(f"1U_{gate}", f"U{sub}", commutative=False)
         ut = names.sym(f"1U^T_{gate}", f"U{sub}^{{\\top}}", commutative=False)
         adj = names.later(sp.Symbol(f"delta:ah_{gate}~", commutative=False))
@@ -239,9 +250,66 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
                 sp.Symbol(f"UTd_{gate}{NEXT}"),
                 f"${of} = U{sub} {s_tex} + \\dots$ is affine in ${s_tex}$: its Jacobian is the "
                 "matrix, the one rule for affine nodes.",
+                gate,
             )
         )
+    for fam in spec.families:  # in step t+1: the extra recurrent matrices R_k s_t (no bias)
+        if fam.source != prev:
+            continue
+        for gate, sym in zip(fam.gates, fam.symbols, strict=True):
+            r_tex = names.names[sp.Symbol(f"1R_{fam.key}_{gate}~", commutative=False)]
+            of = later_tex(back._fam_tex(sym).removeprefix(r"\delta "))
+            r = sp.Symbol(f"1R_{fam.key}_{gate}~", commutative=False)
+            rt = names.sym(f"1R^T_{fam.key}_{gate}", r_tex + r"^{\top}", commutative=False)
+            adj = names.later(sp.Symbol(f"delta:fam_{sym.name}~", commutative=False))
+            out.append(
+                Reader(
+                    f"{fam.key}_{gate}",
+                    True,
+                    True,
+                    of,
+                    r,
+                    adj,
+                    rt * adj,
+                    sp.Symbol(f"RTd_{fam.key}_{gate}{NEXT}"),
+                    f"${of} = {r_tex} {s_tex} + \\dots$ is affine in ${s_tex}$: its Jacobian "
+                    "is the matrix, the one rule for affine nodes.",
+                    gate,
+                )
+            )
     return out
+
+
+def _projection_reader(
+    spec: CellSpec,
+    back: Backward,
+    node: Node,
+    later: bool,
+    s_tex: str,
+    names: _Names,
+) -> Reader:
+    """A projection node ``W s`` that reads the state: affine, its Jacobian is ``W``."""
+    key = node.projection
+    w = sp.Symbol(f"0{key}~", commutative=False)
+    w_tex = names.names[w]
+    wt = names.sym(f"1{key}^T", w_tex + r"^{\top}", commutative=False)
+    adj = back._delta(node.symbol, commutative=False)  # as derive prints W^T delta
+    of = names.names[spec.display[node.symbol]]
+    compute = sp.Symbol(f"WTd_{key}")
+    if later:
+        adj, of, compute = names.later(adj), later_tex(of), sp.Symbol(compute.name + NEXT)
+    return Reader(
+        node.symbol.name,
+        later,
+        True,
+        of,
+        w,
+        adj,
+        wt * adj,
+        compute,
+        f"${of} = {w_tex} {s_tex}$ is affine in ${s_tex}$: its Jacobian is the matrix, the one "
+        "rule for affine nodes.",
+    )
 
 
 def _steps(

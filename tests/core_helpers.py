@@ -46,6 +46,26 @@ def loss(kernel, params, x, state, dy, dstate) -> float:  # noqa: ANN001
     return total
 
 
+#: What ``sympy.lambdify`` needs, besides NumPy, to evaluate the cells' own functions.
+NUMPY_FUNCTIONS: dict[str, object] = {
+    "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+    "relu": lambda v: np.maximum(v, 0),
+    "step": lambda v: np.where(np.asarray(v) > 0, 1.0, 0.0),  # step(0) = 0, as torch
+}
+
+
+def hidden_size(spec: gr.CellSpec, params: dict[str, np.ndarray]) -> int:
+    """H, read off the parameters: the rows of one gate block, or a peephole row's length."""
+    if spec.input_gates:
+        return params["weight_ih"].shape[0] // len(spec.input_gates)
+    if spec.recurrent_gates:
+        return params["weight_hh"].shape[0] // len(spec.recurrent_gates)
+    if spec.elementwise_params:
+        return params[spec.elementwise_params[0].key].shape[1]
+    fam = spec.families[0]
+    return params[fam.key].shape[0] // len(fam.gates)
+
+
 def lambdify_step(
     spec: gr.CellSpec,
     params: dict[str, np.ndarray],
@@ -53,33 +73,56 @@ def lambdify_step(
     state: dict[str, np.ndarray],
     overrides: dict[str, object] | None = None,
 ) -> dict[sp.Symbol, np.ndarray]:
-    """Every symbol of one step for one sequence (x_t: (I,), state: (H,) each), evaluated
-    node by node with ``sympy.lambdify``: an oracle that shares no code with our printer.
+    """Every symbol of one step for one sequence (x_t: (I,), state: one vector each),
+    evaluated node by node with ``sympy.lambdify``: an oracle that shares no code with our
+    printer.
 
-    ``overrides`` maps a node name to a value (scalar or (H,)) that replaces the node's own
-    before any later node reads it; ``None`` leaves the node alone.
+    The affine maps are applied here from the layouts of the contract: ``weight_ih`` holds one
+    row block per gate of ``spec.input_gates``, ``weight_hh`` one per gate of
+    ``spec.recurrent_gates``, each extra recurrent matrix one per gate of its family, and a
+    projection node is its matrix times its source.
+
+    ``overrides`` maps a node name to a value (scalar or one per unit) that replaces the
+    node's own before any later node reads it; ``None`` leaves the node alone.
     """
     overrides = overrides or {}
-    H = params["weight_hh"].shape[1]
+    H = hidden_size(spec, params)
+    sizes = spec.sizes_from(params)
+
+    def block(k: int) -> slice:
+        return slice(k * H, (k + 1) * H)
+
     env: dict[sp.Symbol, np.ndarray] = {spec.prev[s]: state[s] for s in spec.states}
-    for k, g in enumerate(spec.gates):
-        rows = slice(k * H, (k + 1) * H)
-        env[spec.input_affine[g]] = params["weight_ih"][rows] @ x_t + params["bias_ih"][rows]
+    for k, g in enumerate(spec.input_gates):
+        env[spec.input_affine[g]] = (
+            params["weight_ih"][block(k)] @ x_t + params["bias_ih"][block(k)]
+        )
+    if spec.input_symbol is not None:
+        env[spec.input_symbol] = x_t
     for p in spec.elementwise_params:
         env[p.symbol] = params[p.key][p.row]
-    ns = {"sigmoid": lambda v: 1 / (1 + np.exp(-v))}
-    for node in spec.nodes:
-        for k, g in enumerate(spec.gates):
+
+    def affine_maps() -> None:  # every recurrent term whose source is known by now
+        for k, g in enumerate(spec.recurrent_gates):
             src = spec.hidden_source[g]
             if src in env and spec.hidden_affine[g] not in env:
-                rows = slice(k * H, (k + 1) * H)
-                env[spec.hidden_affine[g]] = (
-                    params["weight_hh"][rows] @ env[src] + params["bias_hh"][rows]
-                )
-        args = sorted(node.rhs.free_symbols, key=str)
-        fn = sp.lambdify(args, node.rhs, modules=[ns, "numpy"])
-        value = np.broadcast_to(fn(*[env[a] for a in args]), (H,)).astype(float)
+                u, b = params["weight_hh"][block(k)], params["bias_hh"][block(k)]
+                env[spec.hidden_affine[g]] = u @ env[src] + b
+        for fam in spec.families:
+            for k, sym in enumerate(fam.symbols):
+                if fam.source in env and sym not in env:
+                    env[sym] = params[fam.key][block(k)] @ env[fam.source]
+
+    for node in spec.nodes:
+        affine_maps()
+        width = (spec.size_of(node.symbol, H, **sizes),)
+        if node.projection is not None:
+            value = params[node.projection] @ env[node.rhs]
+        else:
+            args = sorted(node.rhs.free_symbols, key=str)
+            fn = sp.lambdify(args, node.rhs, modules=[NUMPY_FUNCTIONS, "numpy"])
+            value = np.broadcast_to(fn(*[env[a] for a in args]), width).astype(float)
         if overrides.get(node.symbol.name) is not None:
-            value = np.broadcast_to(np.asarray(overrides[node.symbol.name], float), (H,))
+            value = np.broadcast_to(np.asarray(overrides[node.symbol.name], float), width)
         env[node.symbol] = value
     return env

@@ -112,15 +112,24 @@ def test_flops_of_the_vanilla_rnn_by_hand(comparison) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("name", gr.CELL_NAMES)
 def test_flops_are_dominated_by_the_products(comparison, name: str) -> None:  # noqa: ANN001
+    """The I H and H^2 coefficients count the gate blocks that multiply x and a hidden vector
+    (read off the equations: ax / ah / extra recurrent symbols used), two FLOPs per product."""
     spec = gr.cell(name)
     flops = comparison.flops_per_step(spec)
-    i, h = comparison.I_SYM, comparison.H_SYM
-    g = spec.num_gates
-    assert sp.Poly(flops, i, h).coeff_monomial(h**2) == 2 * g
-    assert sp.Poly(flops, i, h).coeff_monomial(i * h) == 2 * g
+    i, h, p = comparison.I_SYM, comparison.H_SYM, comparison.P_SYM
+    used = set().union(*(n.rhs.free_symbols for n in spec.nodes))
+    x_blocks = sum(spec.input_affine[g] in used for g in spec.gates)
+    h_blocks = sum(spec.hidden_affine[g] in used for g in spec.gates)
+    h_blocks += sum(sym in used for fam in spec.families for sym in fam.symbols)
+    poly = sp.Poly(flops, i, h, p)
+    assert poly.coeff_monomial(i * h) == 2 * x_blocks
+    if spec.sizes:  # U multiplies the P-sized h; W_hr maps H to P
+        assert poly.coeff_monomial(h * p) == 2 * h_blocks + 2
+    else:
+        assert poly.coeff_monomial(h**2) == 2 * h_blocks
     # the elementwise part is a few operations per unit, not more
-    linear = sp.Poly(flops, i, h).coeff_monomial(h)
-    assert 2 * g < linear < 2 * g + 10 * len(spec.nodes)
+    linear = poly.coeff_monomial(h)
+    assert x_blocks + h_blocks < linear < 2 * (x_blocks + h_blocks) + 10 * len(spec.nodes)
 
 
 def test_gru_needs_three_quarters_of_the_lstm_products(comparison) -> None:  # noqa: ANN001
@@ -135,12 +144,15 @@ def test_memory_layout_accounts_for_every_cached_array(comparison, name: str) ->
     kernel = gr.lower(gr.cell(name))
     layout = comparison.cache_layout(kernel)
     spec = kernel.spec
-    assert layout.get("AX", spec.num_gates) == spec.num_gates  # the input projection, if kept
+    h, p = comparison.H_SYM, comparison.P_SYM
+    assert layout.get("AX", len(spec.input_gates) * h) == len(spec.input_gates) * h
     for s in spec.states:
-        assert layout[f"S_{s}"] == 1
+        assert layout[f"S_{s}"] == (h if spec.state_sizes[s] == "hidden_size" else p)
     # every node the kernel says it keeps is in the cache
-    nodes = {k[2:] for k in layout if k.startswith("N_")}
-    assert {c for c in kernel.cached_per_step} - nodes <= {"ah_n"}  # gru keeps all of U h
+    nodes = {k[2:] for k in layout if k.startswith(("N_", "A_"))}
+    if "AX" in layout:  # the input pre-activations, kept whole
+        nodes |= {spec.input_affine[g].name for g in spec.input_gates}
+    assert set(kernel.cached_per_step) <= nodes
 
 
 def test_memory_bytes_match_a_real_cache(comparison) -> None:  # noqa: ANN001

@@ -52,15 +52,18 @@ def expected_sources(spec: gr.CellSpec, rhs: sp.Expr) -> set[str]:
     params = {p.symbol for p in spec.elementwise_params}
     prev = {sym: f"in.{s}" for s, sym in spec.prev.items()}
     gate_of_h = {sym: g for g, sym in spec.hidden_affine.items()}
+    extra = {sym: fam.source for fam in spec.families for sym in fam.symbols}
     found: set[str] = set()
     for sym in rhs.free_symbols:
         if sym in params:
             continue
-        if sym in spec.input_affine.values():
+        if sym in spec.input_affine.values() or sym == spec.input_symbol:
             found.add("in.x")
             continue
         if sym in gate_of_h:
             sym = spec.hidden_source[gate_of_h[sym]]
+        elif sym in extra:
+            sym = extra[sym]
         found.add(prev.get(sym, sym.name))
     return found
 

@@ -13,20 +13,53 @@ import sympy as sp
 import torch
 
 import gated_ref as gr
+from gated_ref.functions import sigmoid
+from gated_ref.spec import CellBuilder
 from gated_ref.steps import NEXT, later_tex, walk
 
 WALKED = [(name, s) for name in gr.CELL_NAMES for s in gr.cell(name).states]
 
 
-def rows(name: str) -> dict[str, sp.Eq]:
-    back = gr.derive(name)
+def rows(spec: gr.CellSpec) -> dict[str, sp.Eq]:
+    back = gr.derive(spec)
     return dict(zip(back.equation_ids, back.equations, strict=True))
+
+
+def projected_state() -> gr.CellSpec:
+    """A cell none of ours is: its output projects a state, ``h_t = W_hr c_t``, so c_t has
+    an affine reader in its own step."""
+    b = CellBuilder(
+        "projected_state", title="t", reference="r", states=("h", "c"), gates=("f", "g")
+    )
+    f = b.node("f", sigmoid(b.ax("f") + b.ah("f")))
+    c = b.node("c", f * b.state("c") + (1 - f) * sp.tanh(b.ax("g") + b.ah("g")))
+    b.project("h", c, key="weight_hr", size="proj_size")
+    return b.build()
 
 
 @pytest.mark.parametrize("name,state", WALKED)
 def test_walk_ends_in_the_derived_adjoint(name: str, state: str) -> None:
-    w = walk(name, state)
-    derived = rows(name)
+    check_walk_ends_in_the_derived_adjoint(gr.cell(name), state)
+
+
+@pytest.mark.parametrize("state", ["h", "c"])
+def test_a_projection_reading_a_state_is_an_affine_reader(state: str) -> None:
+    spec = projected_state()
+    check_walk_ends_in_the_derived_adjoint(spec, state)
+    check_each_partial_is_the_derivative_of_the_reader(spec, state)
+    if state == "c":
+        (reader,) = [r for r in walk(spec, "c").readers if r.name == "h"]
+        assert reader.affine and not reader.later
+        assert reader.partial == sp.Symbol("0weight_hr~", commutative=False)
+        assert reader.term_compute == sp.Symbol("WTd_weight_hr")
+
+
+def check_walk_ends_in_the_derived_adjoint(spec: gr.CellSpec, state: str) -> None:
+    """The walk's last step is derive's adjoint, its hand-over derive's grad.<s>_prev one step
+    later, and every step has the same value."""
+    name = spec.name
+    w = walk(spec, state)
+    derived = rows(spec)
     result = w.steps[-1]
     assert result.kind == "result"
     assert result.equation == derived[f"{name}.adjoint.{state}_t"]
@@ -43,23 +76,33 @@ def test_walk_ends_in_the_derived_adjoint(name: str, state: str) -> None:
 
 @pytest.mark.parametrize("name,state", WALKED)
 def test_each_partial_is_the_derivative_of_the_reader(name: str, state: str) -> None:
+    check_each_partial_is_the_derivative_of_the_reader(gr.cell(name), state)
+
+
+def check_each_partial_is_the_derivative_of_the_reader(spec: gr.CellSpec, state: str) -> None:
     """Each elementwise reader's term, divided by the reader's adjoint, is the central
     difference of the reader's right-hand side at a random point (40 digits)."""
-    spec = gr.cell(name)
-    w = walk(name, state)
+    name = spec.name
+    w = walk(spec, state)
     rng = np.random.default_rng(0)
     eps = sp.Float("1e-12", 40)
+    # an affine reader's Jacobian is its matrix (U_k, R_k, a projection's W): the term is the
+    # matrix transposed times the adjoint by construction; check only that it reads the state
+    source = {f"a_{g}": spec.hidden_source[g] for g in spec.recurrent_gates}
+    source |= {f"{fam.key}_{g}": fam.source for fam in spec.families for g in fam.gates}
+    source |= {n.symbol.name: n.rhs for n in spec.nodes if n.projection is not None}
     for r in w.readers:
-        if r.affine:  # its Jacobian is U_k: the term is U_k^T delta a_k by construction
-            assert spec.hidden_source[r.name[2:]] == spec.prev[state]
+        if r.affine:
+            assert source[r.name] == (spec.prev[state] if r.later else spec.out[state])
             continue
         node = next(n for n in spec.nodes if n.symbol.name == r.name)
         x = spec.prev[state] if r.later else spec.out[state]
         adj = sp.Symbol(f"d_{r.name}{NEXT if r.later else ''}")
         partial = r.term_compute.subs(adj, 1)
         if r.later:  # back to the symbols of node.rhs: f@next -> f, c (= c_t) -> c_prev
-            back = {sp.Symbol(n.symbol.name + NEXT): n.symbol for n in spec.nodes}
-            partial = partial.xreplace({spec.out[state]: x}).xreplace(back)
+            partial = partial.xreplace({spec.out[state]: x})
+            back = {s: sp.Symbol(s.name.removesuffix(NEXT)) for s in partial.free_symbols}
+            partial = partial.xreplace(back)
         point = {s: sp.Float(rng.uniform(-1, 1), 40) for s in node.rhs.free_symbols}
         numeric = (
             node.rhs.subs({**point, x: point[x] + eps})

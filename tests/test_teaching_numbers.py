@@ -40,12 +40,22 @@ class _Counted(np.ndarray):
 
 
 def _matmuls_with_weight_hh(name: str, steps: int) -> int:
+    """Matrix products with any recurrent matrix (weight_hh, extra recurrent matrices, a
+    projection) in a forward run of ``steps`` steps, counted by the matrices themselves."""
     kernel = gr.lower(gr.cell(name))
-    params = kernel.init_params(3, 4, rng=np.random.default_rng(0))
-    params["weight_hh"] = params["weight_hh"].view(_Counted)
-    x = np.random.default_rng(1).standard_normal((steps, 2, 3))
+    spec = kernel.spec
+    sizes = {size: 3 for size in spec.sizes}
+    n_in = 4 if spec.input_symbol is not None else 3
+    params = kernel.init_params(n_in, 4, rng=np.random.default_rng(0), **sizes)
+    recurrent = ["weight_hh"] + [f.key for f in spec.families] + list(spec.sizes.values())
+    for key in recurrent:
+        if key in params:
+            params[key] = params[key].view(_Counted)
+    x = np.random.default_rng(1).standard_normal((steps, 2, n_in))
+    widths = {s: spec.size_of(spec.prev[s], 4, **sizes) for s in spec.states}
     _Counted.calls = 0
-    kernel.forward(x, params)
+    # the generated module itself: Kernel.forward copies params into plain arrays for its cache
+    kernel._module.forward(x, params, {s: np.zeros((2, widths[s])) for s in spec.states})
     return _Counted.calls
 
 

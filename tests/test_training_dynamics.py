@@ -77,24 +77,36 @@ def test_default_init_has_torch_bound_and_distribution(name: str) -> None:
 # ---- the init functions --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", gr.CELL_NAMES)
+@pytest.mark.parametrize("name", [n for n in gr.CELL_NAMES if gr.cell(n).recurrent_gates])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_orthogonal_blocks(name: str, dtype: type) -> None:
     kernel = gr.lower(gr.cell(name))
-    params = kernel.init_params(3, 6, rng=np.random.default_rng(0), dtype=dtype)
+    sizes = {size: 4 for size in kernel.spec.sizes}  # a projection: (H, P) blocks, P < H
+    n_in = 6 if kernel.spec.input_symbol is not None else 3
+    params = kernel.init_params(n_in, 6, rng=np.random.default_rng(0), dtype=dtype, **sizes)
     before = {k: v.copy() for k, v in params.items()}
     out = init.orthogonal(name, params, rng=np.random.default_rng(1), gain=1.0)
     for key, value in before.items():
         np.testing.assert_array_equal(params[key], value)  # input untouched
         assert out[key].shape == value.shape and out[key].dtype == value.dtype, key
     tol = 1e-12 if dtype == np.float64 else 1e-6
-    for k in range(kernel.spec.num_gates):
+    n_blocks = len(kernel.spec.recurrent_gates)
+    assert out["weight_hh"].shape[0] == 6 * n_blocks
+    cols = out["weight_hh"].shape[1]
+    for k in range(n_blocks):
         block = out["weight_hh"][6 * k : 6 * (k + 1)].astype(np.float64)
-        assert np.abs(block.T @ block - np.eye(6)).max() < tol
-        assert np.abs(block @ block.T - np.eye(6)).max() < tol
-    blocks = [out["weight_hh"][6 * k : 6 * (k + 1)] for k in range(kernel.spec.num_gates)]
+        assert np.abs(block.T @ block - np.eye(cols)).max() < tol  # orthonormal columns
+        if cols == 6:
+            assert np.abs(block @ block.T - np.eye(6)).max() < tol
+    blocks = [out["weight_hh"][6 * k : 6 * (k + 1)] for k in range(n_blocks)]
     for a, b in zip(blocks, blocks[1:], strict=False):
         assert not np.allclose(a, b)  # each block its own draw
+
+
+def test_orthogonal_refuses_a_cell_without_recurrent_matrix() -> None:
+    params = gr.lower("indrnn").init_params(3, 4)
+    with pytest.raises(ValueError, match="indrnn.*weight_hh"):
+        init.orthogonal("indrnn", params)
 
 
 def test_orthogonal_gain_and_torch_algorithm() -> None:

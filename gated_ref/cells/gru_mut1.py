@@ -1,8 +1,5 @@
-"""MUT1 of Jozefowicz, Zaremba & Sutskever (2015): a GRU found by architecture search.
-
-z has no recurrent term; the candidate adds tanh(x_t) instead of W_n x_t, so I must equal H.
-Blocks: weight_ih r, z; weight_hh r, n. The update puts z on the candidate, as the paper.
-"""
+"""MUT1 (Jozefowicz et al. 2015): z has no recurrent term, n adds tanh(x_t) (so I = H).
+Blocks: weight_ih r, z; weight_hh r, n. z weighs the candidate, as in the paper."""
 
 import sympy as sp
 

@@ -1,8 +1,5 @@
-"""MUT2 of Jozefowicz, Zaremba & Sutskever (2015): a GRU found by architecture search.
-
-The reset gate takes x_t itself instead of W_r x_t, so I must equal H.
-Blocks: weight_ih z, n; weight_hh r, z, n. The update puts z on the candidate, as the paper.
-"""
+"""MUT2 (Jozefowicz et al. 2015): the reset gate adds x_t itself, not W_r x_t (so I = H).
+Blocks: weight_ih z, n; weight_hh r, z, n. z weighs the candidate, as in the paper."""
 
 import sympy as sp
 

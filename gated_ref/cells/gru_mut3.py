@@ -1,8 +1,5 @@
-"""MUT3 of Jozefowicz, Zaremba & Sutskever (2015): a GRU found by architecture search.
-
-The update gate reads tanh(h_{t-1}) instead of h_{t-1}. Blocks r, z, n in both matrices.
-The update puts z on the candidate, as the paper.
-"""
+"""MUT3 (Jozefowicz et al. 2015): the update gate reads tanh(h_{t-1}), not h_{t-1}.
+Blocks r, z, n in both matrices. z weighs the candidate, as in the paper."""
 
 import sympy as sp
 

@@ -1,7 +1,5 @@
-"""LSTM with a projection, as ``torch.nn.LSTM(proj_size=P)`` (Sak, Senior & Beaufays 2014).
-
-h_t = W_hr (o_t tanh(c_t)) has P < H units, and it is h that recurs: weight_hh is (4H, P).
-"""
+"""LSTM with a projection, as ``torch.nn.LSTM(proj_size=P)`` (Sak, Senior & Beaufays 2014):
+h_t = W_hr (o_t tanh(c_t)) has P units, and it is h that recurs: weight_hh is (4H, P)."""
 
 import sympy as sp
 
