@@ -44,8 +44,9 @@ class WalkStep:
     o_t), ``<state>_prev`` (s_{t-1}), the same with ``@next`` (``f@next``: f_{t+1};
     ``c_prev@next`` is c_t), ``d_<node>`` and ``d_<node>@next`` (the total adjoint
     dL/d node at t and t+1), ``d_<state>_next`` (delta s_t^->, what step t+1 passes back),
-    ``dl_dy`` (d l_t / d y_t) and ``UTd_<gate>@next`` (U_k^T times the adjoint of the
-    recurrent pre-activation U_k s + b^h_k of gate k at t+1).
+    ``dl_dy`` (d l_t / d y_t), ``UTd_<gate>@next`` (U_k^T times the adjoint of the
+    recurrent pre-activation U_k s + b^h_k of gate k at t+1) and ``RTd_<matrix>_<gate>@next``
+    (the same for an extra recurrent matrix R_k s, :class:`gated_ref.spec.Family`).
     """
 
     id: str  # <cell>.walk.<state>.<kind>[.<reader>]: stable, never a position
@@ -217,12 +218,12 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
                     "an elementwise node, so its Jacobian is a diagonal matrix.",
                 )
             )
-    for gate in spec.gates:  # in step t+1: the recurrent affine maps U_k s_t + b^h_k
+    for gate in spec.recurrent_gates:  # in step t+1: the recurrent affine maps U_k s_t + b^h_k
         if spec.hidden_source[gate] != prev:
             continue
         lab = spec.gate_labels[gate]
         sub = f"_{{{lab}}}" if lab else ""
-        merged = back.program.ax[gate] == back.program.ah[gate]
+        merged = back._merged(gate)
         of = later_tex(("a%s_{%s,t}" % ("" if merged else "^{h}", lab)) if lab else "a_{t}")
         u = names.sym(f"1U_{gate}", f"U{sub}", commutative=False)
         ut = names.sym(f"1U^T_{gate}", f"U{sub}^{{\\top}}", commutative=False)
@@ -241,6 +242,30 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
                 "matrix, the one rule for affine nodes.",
             )
         )
+    for fam in spec.families:  # in step t+1: the extra recurrent matrices R_k s_t (no bias)
+        if fam.source != prev:
+            continue
+        for gate, sym in zip(fam.gates, fam.symbols, strict=True):
+            r_tex = names.names[back._family_matrix(fam.key, gate)]
+            delta = sp.Symbol(f"delta:fam_{sym.name}~", commutative=False)
+            names.names.setdefault(delta, back._fam_tex(sym))
+            adj = names.later(delta)
+            of = f"{r_tex} {s_tex}"  # R s_t: the term of step t+1 that reads s_t
+            r_t = names.sym(f"1R^T_{fam.key}_{gate}", r_tex + r"^{\top}", commutative=False)
+            out.append(
+                Reader(
+                    f"r_{fam.key}_{gate}",
+                    True,
+                    True,
+                    of,
+                    back._family_matrix(fam.key, gate),
+                    adj,
+                    r_t * adj,
+                    sp.Symbol(f"RTd_{fam.key}_{gate}{NEXT}"),
+                    f"${of}$ is linear in ${s_tex}$: its Jacobian is the matrix ${r_tex}$, the "
+                    "one rule for affine nodes.",
+                )
+            )
     return out
 
 

@@ -50,15 +50,19 @@ def test_each_partial_is_the_derivative_of_the_reader(name: str, state: str) -> 
     rng = np.random.default_rng(0)
     eps = sp.Float("1e-12", 40)
     for r in w.readers:
-        if r.affine:  # its Jacobian is U_k: the term is U_k^T delta a_k by construction
-            assert spec.hidden_source[r.name[2:]] == spec.prev[state]
+        if r.affine:  # its Jacobian is U_k or R_k: the term is its transpose times an adjoint
+            sources = {f"a_{g}": spec.hidden_source[g] for g in spec.recurrent_gates}
+            sources |= {f"r_{f.key}_{g}": f.source for f in spec.families for g in f.gates}
+            assert sources[r.name] == spec.prev[state]
             continue
         node = next(n for n in spec.nodes if n.symbol.name == r.name)
         x = spec.prev[state] if r.later else spec.out[state]
         adj = sp.Symbol(f"d_{r.name}{NEXT if r.later else ''}")
         partial = r.term_compute.subs(adj, 1)
         if r.later:  # back to the symbols of node.rhs: f@next -> f, c (= c_t) -> c_prev
-            back = {sp.Symbol(n.symbol.name + NEXT): n.symbol for n in spec.nodes}
+            shifted = [n.symbol for n in spec.nodes] + [*spec.input_affine.values()]
+            shifted += [*spec.hidden_affine.values()]  # relu' reads its pre-activation
+            back = {sp.Symbol(s.name + NEXT): s for s in shifted}
             partial = partial.xreplace({spec.out[state]: x}).xreplace(back)
         point = {s: sp.Float(rng.uniform(-1, 1), 40) for s in node.rhs.free_symbols}
         numeric = (
