@@ -30,12 +30,8 @@ import sympy as sp
 import gated_ref as gr
 
 SEED = 0
-#: The sizes of ``spec.parameter_count()``: input I, hidden H, and P for a cell with an extra
-#: size (the projection of ``lstm_proj``).
 I_SYM, H_SYM, P_SYM = sp.symbols("I H P", positive=True, integer=True)
 SIZES = (64, 256, 1024)  # I = H
-#: An extra size (``proj_size``) where a number is printed: this fraction of H.
-EXTRA_FRACTION = sp.Rational(1, 2)
 #: Distill, "Visualizing memorization in RNNs" (Madsen 2019): 2 layers of 600 units, one bias
 #: per gate, recurrent parameters. One bias per gate is a GRU in its reset-before form (Keras
 #: ``reset_after=False``, Cho et al. 2014 as published): a reset-after GRU needs both b^x_n and
@@ -48,24 +44,10 @@ MEMORY_H = 256
 DEPENDS = (_claims.RECORD,)
 
 
-def extra_sizes(spec: gr.CellSpec, hidden: int) -> dict[str, int]:
-    """The cell's extra sizes (``proj_size``) where numbers are printed: EXTRA_FRACTION of H."""
-    return {size: int(EXTRA_FRACTION * hidden) for size in spec.sizes}
-
-
-def at_sizes(spec: gr.CellSpec, expr: sp.Expr, input_size: int, hidden: int) -> int:
-    """An expression in I, H (and P) at these sizes; P as :func:`extra_sizes` gives it."""
-    extra = extra_sizes(spec, hidden)
-    values = {I_SYM: input_size, H_SYM: hidden, P_SYM: next(iter(extra.values()), 0)}
-    value = expr.subs(values)
-    if value.free_symbols:
-        raise ValueError(f"{spec.name}: {expr} still holds {value.free_symbols} at {values}")
-    return int(value)
-
-
 def parameter_count(spec: gr.CellSpec, input_size: int, hidden: int) -> int:
-    """Parameters at the given sizes, from ``spec.parameter_count()`` (P: :func:`extra_sizes`)."""
-    return at_sizes(spec, spec.parameter_count(), input_size, hidden)
+    """Parameters at the given sizes (P = H / 2 for a projection), from the spec's count."""
+    p = spec.example_sizes(hidden).get("proj_size", 0)
+    return int(spec.parameter_count().subs({I_SYM: input_size, H_SYM: hidden, P_SYM: p}))
 
 
 def biases_only_summed(spec: gr.CellSpec) -> bool:
@@ -75,7 +57,9 @@ def biases_only_summed(spec: gr.CellSpec) -> bool:
     b^h_n sits inside r * (U_n h + b^h_n)) dropping one changes what the cell computes.
     """
     total = sp.Dummy("a")
-    for gate in [g for g in spec.input_gates if g in spec.recurrent_gates]:  # two biases
+    for gate in spec.gates:
+        if gate not in spec.input_gates or gate not in spec.recurrent_gates:
+            continue  # a gate with one affine term has one bias
         ax, ah = spec.input_affine[gate], spec.hidden_affine[gate]
         if any(ah in n.rhs.subs(ax, total - ah).free_symbols for n in spec.nodes):
             return False
@@ -101,76 +85,75 @@ def stacked_count(spec: gr.CellSpec, input_size: int, hidden: int, layers: int, 
         n_in = input_size if layer == 0 else hidden
         total += parameter_count(spec, n_in, hidden)
         if biases == 1:
-            shapes = spec.param_shapes(n_in, hidden, **extra_sizes(spec, hidden))
-            total -= int(np.prod(shapes.get("bias_hh", (0,))))
+            total -= int(np.prod(spec.param_shapes(n_in, hidden)["bias_hh"]))
     return total
 
 
 def flops_per_step(spec: gr.CellSpec) -> sp.Expr:
-    """Forward FLOPs of one step for one sequence, as a SymPy expression in I, H (and P).
+    """Forward FLOPs of one step for one sequence, in I and H (and P for a projection).
 
-    Every matrix of the cell multiplies one vector per step (``weight_ih``, ``weight_hh``, the
-    extra recurrent matrices, a projection): 2 FLOPs per entry. Every bias vector adds 1 per
-    entry. Every elementwise node costs ``sympy.count_ops`` of its right-hand side per unit;
-    the elementwise weights (peepholes) are counted there, as the products they are.
+    Each matrix (rows x cols) costs 2 rows cols (multiply-adds), each bias its length, each
+    elementwise node its SymPy operation count per unit.
     """
     shapes = spec.param_shapes(I_SYM, H_SYM, **{size: P_SYM for size in spec.sizes})
-    elementwise_keys = {p.key for p in spec.elementwise_params}
+    vectors = {p.key for p in spec.elementwise_params}
     matmul = sum(
-        2 * rows * cols
-        for key, (rows, *rest) in shapes.items()
-        for cols in rest
-        if key not in elementwise_keys
+        (
+            2 * rows * cols
+            for key, (rows, *rest) in shapes.items()
+            if rest and key not in vectors
+            for cols in rest
+        ),
+        sp.Integer(0),
     )
-    bias = sum(shape[0] for shape in shapes.values() if len(shape) == 1)
+    bias = sum(
+        (shape[0] for key, shape in shapes.items() if key.startswith("bias_")), sp.Integer(0)
+    )
     elementwise = H_SYM * sum(
         sp.count_ops(node.rhs) for node in spec.nodes if node.projection is None
     )
     return sp.expand(matmul + bias + elementwise)
 
 
-def _widths(kernel: gr.Kernel, hidden: int, extra: int, steps: int, batch: int) -> dict:
-    """Numbers per step and sequence of every cache array (x excluded) at these sizes."""
-    spec = kernel.spec
-    rng = np.random.default_rng(SEED)
-    size_in = hidden if spec.input_symbol is not None else 4  # x used elementwise: I = H
-    params = kernel.init_params(size_in, hidden, rng=rng, **{s: extra for s in spec.sizes})
-    _, _, cache = kernel.forward(rng.standard_normal((steps, batch, size_in)), params)
-    widths = {}
-    for key, value in sorted(cache.items()):
-        if isinstance(value, np.ndarray) and key != "x":
-            # a state trajectory also holds the initial state: not counted, per step
-            initial = value[0].size if key.startswith("S_") else 0
-            widths[key] = sp.Rational(value.size - initial, steps * batch)
-    return widths
-
-
 def cache_layout(kernel: gr.Kernel, steps: int = 6, batch: int = 3) -> dict[str, sp.Expr]:
-    """What a forward cache holds per step and sequence, by cache key: ``a H + b P``.
+    """What a forward cache holds per step and sequence, in H (and P), by cache key.
 
-    Measured on real forward passes (x and the parameters excluded) at three pairs of sizes
-    (H, P), so a width that is not a fixed combination of H and P raises. The state
-    trajectories ``S_*`` hold T + 1 entries (the initial state too); the extra one is not
-    counted, so that the figure is per step.
+    Measured on real forward passes (x and the parameters excluded) at several sizes, and
+    solved for the width a H + b P of each array, so a width that is not of that form raises.
+    The state trajectories ``S_*`` hold T + 1 entries (the initial state too); the extra one is
+    not counted, so that the figure is per step.
     """
-    base = _widths(kernel, 5, 2, steps, batch)
-    more_h = _widths(kernel, 7, 2, steps, batch)
-    more_p = _widths(kernel, 5, 3, steps, batch)
-    check = _widths(kernel, 11, 4, steps, batch)
-    layout = {}
-    for key, width in base.items():
-        a, b = (more_h[key] - width) / 2, more_p[key] - width
-        expr = a * H_SYM + b * P_SYM
-        fits = [expr.subs({H_SYM: 5, P_SYM: 2}) == width, expr.subs({H_SYM: 11, P_SYM: 4})]
-        if not (fits[0] and fits[1] == check[key] and a.is_integer and b.is_integer):
-            raise ValueError(f"{kernel.name}: cache width of {key} is not a H + b P: {width}")
-        layout[key] = expr
-    return layout
+    spec = kernel.spec
+    points = [(5, 2), (7, 2), (7, 3)] if spec.sizes else [(5, 0), (7, 0)]
+    widths: list[dict[str, float]] = []
+    for hidden, proj in points:
+        rng = np.random.default_rng(SEED)
+        sizes = {size: proj for size in spec.sizes}
+        n_in = hidden if spec.input_symbol is not None else 4
+        params = kernel.init_params(n_in, hidden, rng=rng, **sizes)
+        x = rng.standard_normal((steps, batch, n_in))
+        _, _, cache = kernel.forward(x, params)
+        state = {f"S_{s}": spec.size_of(spec.prev[s], hidden, **sizes) for s in spec.states}
+        layout = {}
+        for key, value in sorted(cache.items()):
+            if isinstance(value, np.ndarray) and key != "x":
+                extra = batch * state.get(key, 0)
+                layout[key] = (value.size - extra) / (steps * batch)
+        widths.append(layout)
+    out: dict[str, sp.Expr] = {}
+    for key in widths[0]:
+        a = (widths[1][key] - widths[0][key]) / 2  # per unit of H
+        b = widths[2][key] - widths[1][key] if spec.sizes else 0.0  # per unit of P
+        c = widths[0][key] - 5 * a - 2 * b
+        if any(v != int(v) for v in (a, b)) or abs(c) > 1e-9:
+            raise ValueError(f"{kernel.name}: cache width of {key} is not a H + b P: {widths}")
+        out[key] = int(a) * H_SYM + int(b) * P_SYM
+    return out
 
 
 def floats_kept_per_step(kernel: gr.Kernel) -> sp.Expr:
     """Numbers the forward keeps per step and sequence for the backward, beyond x."""
-    return sp.expand(sum(cache_layout(kernel).values()))
+    return sum(cache_layout(kernel).values(), sp.Integer(0))
 
 
 def _cell_label(spec: gr.CellSpec) -> str:
@@ -205,17 +188,12 @@ def sizes_table() -> str:
     for name in gr.CELL_NAMES:
         spec = gr.cell(name)
         counts = " | ".join(f"{parameter_count(spec, n, n):,}" for n in SIZES)
-        flops = at_sizes(spec, flops_per_step(spec), SIZES[1], SIZES[1])
+        proj = spec.example_sizes(SIZES[1]).get("proj_size", 0)
+        at = {I_SYM: SIZES[1], H_SYM: SIZES[1], P_SYM: proj}
+        flops = int(flops_per_step(spec).subs(at))
         rows.append(f"| {_cell_label(spec)} | {counts} | {flops:,} |")
     rows[0] = rows[0].replace("Parameters: ", "")
-    projected = [f"`{n}`" for n in gr.CELL_NAMES if gr.cell(n).sizes]
-    note = (
-        f"\n$P$ is the size of a projection ({', '.join(projected)}): "
-        f"${sp.latex(EXTRA_FRACTION * H_SYM)}$ wherever a number is printed.\n"
-        if projected
-        else ""
-    )
-    return "\n".join(rows) + "\n" + note
+    return "\n".join(rows) + "\n"
 
 
 def distill_table() -> str:
@@ -257,7 +235,8 @@ def memory_table() -> str:
         layout = cache_layout(kernel)
         keys |= set(layout)
         parts = ", ".join(f"`{k}`: ${sp.latex(v)}$" for k, v in layout.items())
-        n = at_sizes(kernel.spec, sum(layout.values()), MEMORY_H, MEMORY_H)
+        proj = kernel.spec.example_sizes(MEMORY_H).get("proj_size", 0)
+        n = int(sum(layout.values()).subs({H_SYM: MEMORY_H, P_SYM: proj}))
         rows.append(f"| {_cell_label(kernel.spec)} | {parts} | {4 * n:,} B | {8 * n:,} B |")
     meaning = {
         "AX": "`AX`: the input projection, computed for all steps before the loop",
@@ -266,10 +245,7 @@ def memory_table() -> str:
         "AH": "`AH*`: recurrent projections, kept whole",
     }
     present = [text for prefix, text in meaning.items() if any(k.startswith(prefix) for k in keys)]
-    note = "\nBytes per time step and per sequence in the batch. " + "; ".join(present) + "."
-    if any(gr.cell(n).sizes for n in gr.CELL_NAMES):
-        note += f" $P = {sp.latex(EXTRA_FRACTION * MEMORY_H)}$ for a projection."
-    note += "\n"
+    note = "\nBytes per time step and per sequence in the batch. " + "; ".join(present) + ".\n"
     return "\n".join(rows) + "\n" + note
 
 
@@ -329,8 +305,7 @@ def timings_table(measured: dict[str, dict[int, tuple[float, float]] | None], re
         names = ", ".join(f"`{n}`" for n in absent)
         note += (
             f"\nNot recorded: {names}, added after the record was made; the next "
-            f"`make bench-record` measures {'it' if len(absent) == 1 else 'them'} with the "
-            "others, on one machine.\n"
+            "`make bench-record` measures it with the others, on one machine.\n"
         )
     return "\n".join(rows) + "\n" + note
 

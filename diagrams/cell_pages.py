@@ -52,6 +52,16 @@ INDEX_PAGE = "cells/variants.md"
 DEL, INS = "gr-diff-del", "gr-diff-ins"
 
 
+# ---- numbers -------------------------------------------------------------------------------
+def at_sizes(spec: gr.CellSpec, expr: sp.Expr) -> int:
+    """``expr`` (in I, H, P) at I = H = :data:`SIZE`, P as ``spec.example_sizes`` sets it."""
+    extra = spec.example_sizes(SIZE)
+    value = expr.subs({cost.I_SYM: SIZE, cost.H_SYM: SIZE, cost.P_SYM: extra.get("proj_size", 0)})
+    if value.free_symbols:
+        raise ValueError(f"{spec.name}: {expr} at I = H = {SIZE} still holds {value.free_symbols}")
+    return int(value)
+
+
 # ---- links ---------------------------------------------------------------------------------
 def link(src: str, frm: str) -> str:
     """The relative Markdown link from page ``frm`` to page ``src`` (both site paths)."""
@@ -293,7 +303,7 @@ def diff_section(spec: gr.CellSpec, frm: str) -> str:
 # ---- costs ---------------------------------------------------------------------------------
 def sizes_note(spec: gr.CellSpec) -> str:
     """``I = H = 256``, and the projection size where the cell has one."""
-    extra = cost.extra_sizes(spec, SIZE)
+    extra = spec.example_sizes(SIZE)
     text = f"$I = H = {SIZE}$"
     if extra:
         text += ", " + ", ".join(f"$P = {v}$ (`{k}`)" for k, v in extra.items())
@@ -331,8 +341,8 @@ def cost_section(spec: gr.CellSpec, measured: dict | None, record: dict) -> str:
     params = spec.parameter_count()
     flops = cost.flops_per_step(spec)
     kept = cost.floats_kept_per_step(gr.lower(spec))
-    at = {k: cost.at_sizes(spec, e, SIZE, SIZE) for k, e in (("p", params), ("f", flops))}
-    kept_n = cost.at_sizes(spec, kept, SIZE, SIZE)
+    at = {k: at_sizes(spec, e) for k, e in (("p", params), ("f", flops))}
+    kept_n = at_sizes(spec, kept)
     lines, hoisted = gemm_lines(spec)
     rows = [
         f"| | Formula | At {sizes_note(spec)} |",
@@ -468,18 +478,18 @@ def index_table(timings: dict, record: dict) -> str:
         measured = timings[name]
         states = ", ".join(f"`{s}`" for s in spec.states)
         blocks = f"{', '.join(spec.gate_labels[g] or g for g in spec.gates)} ({spec.num_gates})"
-        params = cost.at_sizes(spec, spec.parameter_count(), SIZE, SIZE)
-        flops = cost.at_sizes(spec, cost.flops_per_step(spec), SIZE, SIZE)
+        params = at_sizes(spec, spec.parameter_count())
+        flops = at_sizes(spec, cost.flops_per_step(spec))
         time = "not recorded" if measured is None else f"{measured[TIME_SIZE][1]:,.0f}"
         title = f"[{spec.title}]({link(zoo_page(name), INDEX_PAGE)}) `{name}`"
         cells = [title, states, blocks, f"{params:,}", f"{flops:,}", str(len(lines)), time]
         rows.append("| " + " | ".join([*cells, spec.reference]) + " |")
     rows.append("\n</div>\n")
-    projected = [f"`{n}`" for n in gr.CELL_NAMES if gr.cell(n).sizes]
-    extra = ""
-    if projected:
-        p = sp.latex(cost.EXTRA_FRACTION * SIZE)
-        extra = f" For a projection ({', '.join(projected)}), $P = {p}$."
+    extra = "".join(
+        f" For `{n}`, $P = {v}$."
+        for n in gr.CELL_NAMES
+        for v in gr.cell(n).example_sizes(SIZE).values()
+    )
     notes = (
         f"*{len(gr.CELL_NAMES)} cells, one module each, in `gr.CELL_NAMES` order; select a "
         "column's header to sort by it. Parameters and FLOPs are computed from each cell's "

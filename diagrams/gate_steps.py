@@ -98,8 +98,8 @@ def build_graph(spec: gr.CellSpec) -> Graph:
     params = {p.symbol for p in spec.elementwise_params}
     gate_of = {s: g for g, s in spec.input_affine.items()}
     gate_of |= {s: g for g, s in spec.hidden_affine.items()}
-    # extra recurrent terms R_k s (FGR): each reads its matrix's source
-    family_source = {sym: fam.source for fam in spec.families for sym in fam.symbols}
+    family_source = {sym: f.source for f in spec.families for sym in f.symbols}
+    gate_of |= {sym: g for f in spec.families for g, sym in zip(f.gates, f.symbols, strict=True)}
     counter = [0]
 
     def add(vertex: Vertex, sources: list[str]) -> str:
@@ -121,14 +121,12 @@ def build_graph(spec: gr.CellSpec) -> Graph:
             return [local[sym]]
         if sym in params:
             return []  # a peephole weight, like W and U, is a parameter, not a value
-        if sym in spec.input_affine.values():
+        if sym in spec.input_affine.values() or sym == spec.input_symbol:
             return ["in.x"]
-        if sym in spec.hidden_affine.values():
-            return [value[spec.hidden_source[gate_of[sym]]]]
         if sym in family_source:
             return [value[family_source[sym]]]
-        if sym == spec.input_symbol:  # x_t itself, used elementwise
-            return ["in.x"]
+        if sym in spec.hidden_affine.values():
+            return [value[spec.hidden_source[gate_of[sym]]]]
         return [value[sym]]
 
     def visit(expr: sp.Expr, node: str, local: dict[sp.Symbol, str]) -> list[str]:
@@ -180,13 +178,7 @@ def build_graph(spec: gr.CellSpec) -> Graph:
     for n in spec.nodes:
         name = n.symbol.name
         before = len(vertices)
-        if n.projection is not None:  # a matrix applied to a node: h = W_hr m (LSTMP)
-            matrix = spec.symbol_names[sp.Mul.make_args(spec.display_rhs(n))[0]]
-            base, _, sub = matrix.partition("_")
-            label = Vertex(fresh(name), "affine", base, sub.strip("{}"), name)
-            result = [add(label, leaf(n.rhs, {}))]
-        else:
-            result = visit(n.rhs, name, {})
+        result = visit(n.rhs, name, {})
         if len(result) != 1 or len(vertices) == before:
             # A node that is a bare copy or a constant still gets a vertex of its own.
             result = [add(Vertex(fresh(name), "fn", "=", node=name), result)]

@@ -39,19 +39,18 @@ def matrix_and_bias(spec, affine: sp.Symbol) -> tuple[str, str]:
     return spec.symbol_names[matrix], spec.symbol_names[bias]
 
 
-def size_tex(spec, sym: sp.Symbol) -> str:
-    """``H``, or ``P`` for a vector as long as the cell's extra size (a projection)."""
-    return "P" if spec.size_of(sym, 2, **{size: 3 for size in spec.sizes}) == 3 else "H"
-
-
 def table(spec) -> str:
-    """The Markdown table of one cell: each gate's blocks, then the extra matrices, the
-    projections and the elementwise weights. Blocks are numbered within their matrix: a gate
-    without an input (recurrent) term has no block in ``weight_ih`` (``weight_hh``)."""
+    """The Markdown table of one cell."""
     rows = [
         "| Symbol | Parameter slice | Shape | Multiplies |",
         "| --- | --- | --- | --- |",
     ]
+    sizes = {size: sp.Symbol("P", positive=True, integer=True) for size in spec.sizes}
+    i, h = sp.symbols("I H", positive=True, integer=True)
+
+    def width(symbol: sp.Symbol) -> str:
+        return sp.latex(spec.size_of(symbol, h, **sizes))
+
     for gate in spec.gates:
         if gate in spec.input_gates:
             j = spec.input_gates.index(gate)
@@ -59,43 +58,39 @@ def table(spec) -> str:
             rows.append(f"| ${w}$ | `weight_ih{block(j)}` | $H \\times I$ | $x_{{t}}$ |")
         if gate in spec.recurrent_gates:
             j = spec.recurrent_gates.index(gate)
-            u, bh = matrix_and_bias(spec, spec.hidden_affine[gate])
             src = spec.hidden_source[gate]
+            u, bh = matrix_and_bias(spec, spec.hidden_affine[gate])
             source = spec.latex_of(spec.display[src])
-            shape = f"$H \\times {size_tex(spec, src)}$"
-            rows.append(f"| ${u}$ | `weight_hh{block(j)}` | {shape} | ${source}$ |")
+            rows.append(
+                f"| ${u}$ | `weight_hh{block(j)}` | $H \\times {width(src)}$ | ${source}$ |"
+            )
         if gate in spec.input_gates:
             rows.append(f"| ${bx}$ | `bias_ih{block(spec.input_gates.index(gate))}` | $H$ | |")
         if gate in spec.recurrent_gates:
-            j = spec.recurrent_gates.index(gate)
-            rows.append(f"| ${bh}$ | `bias_hh{block(j)}` | $H$ | |")
+            rows.append(f"| ${bh}$ | `bias_hh{block(spec.recurrent_gates.index(gate))}` | $H$ | |")
     for fam in spec.families:
         source = spec.latex_of(spec.display[fam.source])
-        shape = f"$H \\times {size_tex(spec, fam.source)}$"
         for j, sym in enumerate(fam.symbols):
-            matrix = next(f for f in sp.Mul.make_args(spec.display[sym]) if not f.is_commutative)
+            matrix = sp.Mul.make_args(spec.display[sym])[0]
+            tex = spec.symbol_names[matrix]
             rows.append(
-                f"| ${spec.symbol_names[matrix]}$ | `{fam.key}{block(j)}` (gated-ref's own) "
-                f"| {shape} | ${source}$ |"
+                f"| ${tex}$ | `{fam.key}{block(j)}` | $H \\times {width(fam.source)}$ "
+                f"| ${source}$ |"
             )
     for node in spec.nodes:
         if node.projection is not None:
             matrix = sp.Mul.make_args(spec.display_rhs(node))[0]
-            size = size_tex(spec, node.symbol)
-            source = spec.latex_of(spec.display[node.rhs])
-            rows.append(
-                f"| ${spec.symbol_names[matrix]}$ | `{node.projection}` | $"
-                f"{size} \\times H$ | ${source}$ |"
-            )
+            tex, source = spec.symbol_names[matrix], spec.latex_of(spec.display[node.rhs])
+            size = width(node.symbol)
+            rows.append(f"| ${tex}$ | `{node.projection}` | ${size} \\times H$ | ${source}$ |")
     for p in spec.elementwise_params:
         tex = spec.symbol_names[spec.display[p.symbol]]
-        own = "gated-ref's own; PyTorch's recurrent modules have none"
+        own = "gated-ref's own; PyTorch has no peepholes" if p.name == "p" else "gated-ref's own"
         rows.append(f"| ${tex}$ | `{p.key}[{p.row}]` ({own}) | $H$ | elementwise |")
-    i, h, extra = sp.symbols("I H P", positive=True, integer=True)
     times = r" \times "
     shapes = ", ".join(
         f"`{key}` ${times.join(sp.latex(d) for d in shape)}$"
-        for key, shape in spec.param_shapes(i, h, **{size: extra for size in spec.sizes}).items()
+        for key, shape in spec.param_shapes(i, h, **sizes).items()
     )
     return "\n".join(rows) + f"\n\nParameters and their shapes: {shapes}.\n"
 

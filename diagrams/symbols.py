@@ -23,22 +23,21 @@ from gated_ref.steps import NEXT, walk
 SEED = 0  # nothing random here
 
 _KINDS = (  # (kind, key pattern of derive's display symbols); the first match wins
-    ("transpose", r"^[01](W\^T|U\^T|x\^T|src\^T|R\^T|[a-z_]+\^T)_?"),
-    ("x", r"^0x_t~?$"),
-    ("x_elementwise", r"^0x_in$"),
+    ("transpose", r"^[01](W\^T|U\^T|x\^T|src\^T|R\^T_|weight_\w+\^T)"),
+    ("x", r"^0x_(t~?|in)$"),
     ("weight_ih", r"^0W_"),
     ("weight_hh", r"^1U_"),
-    ("family", r"^1R_"),
+    ("weight_extra", r"^1R_"),
     ("projection", r"^0weight_\w+~$"),
     ("source", r"^1.*_src~?$"),
     ("bias", r"^b_"),
     ("bias_ih", r"^bx_"),
     ("bias_hh", r"^bh_"),
     ("peephole", r"^00p_"),
-    ("elementwise", r"^00(?!.*_t$)"),
+    ("elementwise_weight", r"^00(?!.*_t$)"),
     ("prev", r"^9.*_\(t-1\)$"),
     ("node", r"^\d\d[A-Za-z_]+_t$"),
-    ("delta_a", r"^delta:a[xh]_"),
+    ("delta_a", r"^delta:(a[xh]_|fam_)"),
     ("delta_next", r"^delta:\w+_next$"),
     ("delta_prev", r"^delta:\w+_prev$"),
     ("delta_node", r"^delta:"),
@@ -52,6 +51,12 @@ _KINDS = (  # (kind, key pattern of derive's display symbols); the first match w
 OPERATORS = (
     (r"\sigma(v)", "logistic sigmoid $1 / (1 + e^{-v})$, elementwise", r"\sigma"),
     (r"\tanh(v)", "hyperbolic tangent, elementwise", r"\tanh"),
+    (r"\operatorname{relu}(v)", "rectifier $\\max(v, 0)$, elementwise", r"relu"),
+    (
+        r"\mathbf{1}\left[v > 0\right]",
+        "1 where $v > 0$, else 0 (the rectifier's slope)",
+        r"\mathbf{1}",
+    ),
     (r"u \odot v", "elementwise (Hadamard) product", r"\odot"),
     (r"A^{\top}", "transpose", r"^{\top}"),
     (r"\operatorname{diag}(v)", "the diagonal matrix with $v$ on its diagonal", r"diag"),
@@ -108,16 +113,8 @@ def table(name: str) -> str:
             kind = "prev"
         by_kind.setdefault(kind, []).append(tex)
     by_kind["prev"] = sorted(by_kind.get("prev", []))
-
-    def blocks(gates: tuple[str, ...]) -> str:
-        return ", ".join(f"`{spec.gate_labels[g] or g}` `{block(j)}`" for j, g in enumerate(gates))
-
-    ih, hh = blocks(spec.input_gates), blocks(spec.recurrent_gates)
-    sizes = {size: 3 for size in spec.sizes}
-
-    def size_tex(sym: sp.Symbol) -> str:  # P for a vector as long as a projection
-        return "P" if spec.size_of(sym, 2, **sizes) == 3 else "H"
-
+    labels = [spec.gate_labels[g] or g for g in spec.gates]
+    blocks = ", ".join(f"`{lab}` `{block(j)}`" for j, lab in enumerate(labels))
     states = ", ".join(spec.states)
     rows = ["| Symbol | Meaning | Shape | In the code |", "| --- | --- | --- | --- |"]
 
@@ -126,66 +123,49 @@ def table(name: str) -> str:
             rows.append(f"| {listed(by_kind[kind])} | {meaning} | {shape} | {code} |")
 
     add("x", "input at step $t$ ($t = 1, \\dots, T$)", "$I$", "`x[t - 1]`")
-    add("x_elementwise", "the input itself, added elementwise (so $I = H$)", "$H$", "`x[t - 1]`")
     nodes = [n for n in spec.nodes if not n.inline]
     for node, ident in zip(nodes, spec.equation_ids, strict=True):
         tex = spec.symbol_names[spec.display[node.symbol]]
         what = "state" if node.symbol in spec.out.values() else "node"
         extra = ", and the output $y_{t} = h_{t}$" if node.symbol == spec.out["h"] else ""
         code = "`y[t - 1]`" if extra else ""
-        size = size_tex(node.symbol)
+        size = "P" if spec.size_of(node.symbol, 0, **{k: -1 for k in spec.sizes}) else "H"
         rows.append(
             f"| ${tex}$ | {what} of step $t${extra}: [`{ident}`](gr-eq:{ident}) | ${size}$ "
             f"| {code} |"
         )
-    longer = [s for s in spec.states if size_tex(spec.prev[s]) != "H"]
     add(
         "prev",
         "state of step $t - 1$; at $t = 1$ the initial state (zeros when not given)",
-        "$H$" + "".join(f"; ${s}_{{t-1}}$: $P$" for s in longer),
+        "$H$",
         ", ".join(f'`state["{s}"]`' for s in spec.states) + " at $t = 1$",
     )
-    add("weight_ih", "input weights of a gate block", "$H \\times I$", f"`weight_ih`: {ih}")
-    if spec.recurrent_gates:
-        cols = size_tex(spec.hidden_source[spec.recurrent_gates[0]])
-        add(
-            "weight_hh",
-            "recurrent weights of a gate block",
-            f"$H \\times {cols}$",
-            f"`weight_hh`: {hh}",
-        )
-    family = "; ".join(f"`{f.key}`: {blocks(f.gates)}" for f in spec.families)
+    add("weight_ih", "input weights of a gate block", "$H \\times I$", f"`weight_ih`: {blocks}")
+    add("weight_hh", "recurrent weights of a gate block", "$H \\times H$", f"`weight_hh`: {blocks}")
+    extra = ", ".join(f"`{f.key}`" for f in spec.families)
     add(
-        "family",
-        "extra recurrent weights of a gate block: $R^{(s)}_{k}$ multiplies $s_{t-1}$, no bias",
+        "weight_extra",
+        "more recurrent weights: a gate block fed from another source",
         "$H \\times H$",
-        family,
+        extra,
     )
-    projections = ", ".join(f"`{n.projection}`" for n in spec.nodes if n.projection)
-    add(
-        "projection",
-        "projection, applied after the elementwise nodes",
-        "$P \\times H$",
-        projections,
-    )
+    proj = ", ".join(f"`{n.projection}`" for n in spec.nodes if n.projection)
+    add("projection", "projection applied after the elementwise nodes", "$P \\times H$", proj)
     add("source", "what a recurrent weight multiplies, when it is not $h_{t-1}$", "$H$", "")
     add("bias", "$b^{x}_{k} + b^{h}_{k}$, where only the sum appears", "$H$", "`bias_ih + bias_hh`")
-    add("bias_ih", "input-side bias of a block", "$H$", f"`bias_ih`: {ih}")
-    add("bias_hh", "recurrent-side bias of a block", "$H$", f"`bias_hh`: {hh}")
+    add("bias_ih", "input-side bias of a block", "$H$", f"`bias_ih`: {blocks}")
+    add("bias_hh", "recurrent-side bias of a block", "$H$", f"`bias_hh`: {blocks}")
     add("peephole", "peephole weights, multiplied elementwise", "$H$", "`weight_peephole` rows")
-    others = ", ".join(
-        dict.fromkeys(f"`{q.key}`" for q in spec.elementwise_params if q.name != "p")
-    )
-    add("elementwise", "recurrent weights multiplied elementwise, one per unit", "$H$", others)
+    vectors = ", ".join(sorted({f"`{p.key}`" for p in spec.elementwise_params if p.name != "p"}))
+    add("elementwise_weight", "recurrent weights multiplied elementwise", "$H$", vectors)
     program = gr.derive(name).program
     pre = []
     for gate in spec.gates:
         lab = spec.gate_labels[gate]
         sub = f"_{{{lab},t}}" if lab else "_{t}"
-        if gate not in program.ax or gate not in program.ah:  # one term: its own
-            if gate in program.ax or gate in program.ah:
-                one = spec.input_affine[gate] if gate in program.ax else spec.hidden_affine[gate]
-                pre.append(f"$a{sub} = {spec.latex_of(spec.display[one])}$")
+        if gate not in program.ax or gate not in program.ah:  # one affine term only
+            one = spec.input_affine[gate] if gate in program.ax else spec.hidden_affine[gate]
+            pre.append(f"$a{sub} = {spec.latex_of(spec.display[one])}$")
         elif program.ax[gate] == program.ah[gate]:  # only the sum enters: one pre-activation
             both = spec.display[sp.Symbol(f"__a_{gate}")]
             pre.append(f"$a{sub} = {spec.latex_of(both)}$")

@@ -50,7 +50,7 @@ class step(sp.Function):  # noqa: N801
         return sp.Heaviside(self.args[0], 0)._eval_evalf(prec)
 
     def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
-        return r"\mathbb{1}\left[%s > 0\right]" % printer._print(self.args[0])
+        return r"\mathbf{1}\left[%s > 0\right]" % printer._print(self.args[0])
 
 
 class relu(sp.Function):  # noqa: N801

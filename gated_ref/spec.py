@@ -127,6 +127,10 @@ class CellSpec:
             shapes[key] = (sizes[size], n_h)
         return shapes
 
+    def example_sizes(self, hidden_size: int) -> dict[str, int]:
+        """The extra sizes the site's tables use at hidden size H: a projection to H / 2."""
+        return {size: max(1, hidden_size // 2) for size in self.sizes}
+
     def sizes_from(self, params: dict) -> dict[str, int]:
         """The extra sizes (e.g. ``proj_size``) read off the parameters' shapes."""
         return {size: int(params[key].shape[0]) for size, key in self.sizes.items()}
@@ -186,7 +190,18 @@ class CellSpec:
 
 
 class CellBuilder:
-    """Declares a cell: its states, gate blocks (PyTorch order) and elementwise equations."""
+    """Declares a cell: its states, gate blocks (PyTorch order) and elementwise equations.
+
+    Args:
+        name: the cell's name (a built-in cell's module name).
+        title: its name on the site.
+        reference: the paper or implementation it follows.
+        states: what is carried from step to step; must include ``"h"``, the output.
+        gates: the gate blocks, in the order their rows are stacked in the weight matrices.
+        gate_labels: LaTeX subscript of each gate (default: its name; ``""`` for none).
+        parent: the cell this one changes, for the equation diff on the site.
+        about: one paragraph for the cell's page.
+    """
 
     def __init__(
         self,

@@ -194,6 +194,20 @@ def test_harness_existing_cells_match_their_reference(
     assert_agree(run_kernel(pb), run_torch(pb))
 
 
+@pytest.mark.parametrize("name", torch_zoo.NEW_CELLS)
+def test_default_state_is_zeros(name: str) -> None:
+    """No initial state and no state adjoints: the kernel runs from zeros (FGR's i, f, o
+    included), as the reference does from explicit zeros."""
+    n_in = 4 if name in SQUARE_ONLY else 3
+    pb = kernel_problem(name, 3, 2, n_in, 4, seed=21, P=2 if name == "lstm_proj" else None)
+    pb.state = {s: np.zeros_like(v) for s, v in pb.state.items()}
+    pb.dstate = {s: np.zeros_like(v) for s, v in pb.dstate.items()}
+    kernel = gr.lower(gr.cell(name))
+    y, final, cache = kernel.forward(pb.x, pb.params)
+    got = (y, final, kernel.backward(pb.dy, cache))
+    assert_agree(got, run_torch(pb))
+
+
 # ---- 2. lstm_proj against torch.nn.LSTM(proj_size=P) -------------------------------------
 
 
