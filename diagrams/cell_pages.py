@@ -454,6 +454,12 @@ def sheet(name: str) -> str:
     )
 
 
+def short_reference(spec: gr.CellSpec) -> str:
+    """The reference up to its first year, ``Greff et al. (2017)``: the index's Paper column."""
+    head, sep, _ = spec.reference.partition(")")
+    return head + sep if sep else spec.reference
+
+
 # ---- the index -----------------------------------------------------------------------------
 def index_table(timings: dict, record: dict) -> str:
     """Every cell in one sortable table (``docs/javascripts/tablesort.js``), and its notes."""
@@ -483,7 +489,7 @@ def index_table(timings: dict, record: dict) -> str:
         time = "not recorded" if measured is None else f"{measured[TIME_SIZE][1]:,.0f}"
         title = f"[{spec.title}]({link(zoo_page(name), INDEX_PAGE)}) `{name}`"
         cells = [title, states, blocks, f"{params:,}", f"{flops:,}", str(len(lines)), time]
-        rows.append("| " + " | ".join([*cells, spec.reference]) + " |")
+        rows.append("| " + " | ".join([*cells, short_reference(spec)]) + " |")
     rows.append("\n</div>\n")
     extra = "".join(
         f" For `{n}`, $P = {v}$."

@@ -251,7 +251,7 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
             names.names.setdefault(delta, back._fam_tex(sym))
             adj = names.later(delta)
             of = f"{r_tex} {s_tex}"  # R s_t: the term of step t+1 that reads s_t
-            r_t = names.sym(f"1R^T_{fam.key}_{gate}", r_tex + r"^{\top}", commutative=False)
+            r_t = names.sym(f"1R^T_{fam.key}_{gate}", "{%s}^{\\top}" % r_tex, commutative=False)
             out.append(
                 Reader(
                     f"r_{fam.key}_{gate}",
