@@ -3,13 +3,18 @@
 An equation's canonical page is the one page that includes its anchored snippet,
 ``generated/equations/<cell>.forward.md`` (a cell page) or ``<cell>.backward.md`` (the
 derivations page). It is read from the pages themselves, so the exports and the citations never
-disagree with what the site shows. Scripts that use it list :data:`DEPENDS` as their own.
+disagree with what the site shows. A cell whose snippet no hand-written page includes is
+anchored on its generated page, :func:`zoo_page` (written by ``diagrams/cell_pages.py``, put
+into the site by ``hooks/gated_ref_site.py``): adding a cell needs no page edited. Scripts that
+use it list :data:`DEPENDS` as their own.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import gated_ref as gr
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -22,6 +27,21 @@ DEPENDS = tuple(
         if "generated" not in p.relative_to(DOCS).parts
     )
 )
+
+#: Where the generated per-cell pages and equation sheets sit in the site (source paths).
+ZOO_DIR = "cells/zoo"
+SHEETS_DIR = "sheets"
+
+
+def zoo_page(cell: str) -> str:
+    """The source path of a cell's generated page, e.g. ``cells/zoo/lstm.md``."""
+    return f"{ZOO_DIR}/{cell}.md"
+
+
+def sheet_page(cell: str) -> str:
+    """The source path of a cell's generated equation sheet, e.g. ``sheets/lstm.md``."""
+    return f"{SHEETS_DIR}/{cell}.md"
+
 
 _INCLUDE = re.compile(
     r"""^[ \t]*--8<--[ \t]+["']generated/equations/(?P<cell>[A-Za-z0-9_]+)\."""
@@ -43,7 +63,9 @@ def page_url(src: str) -> str:
 
 
 def page_title(src: str) -> str:
-    """A page's first ``# `` heading."""
+    """A page's first ``# `` heading; a generated cell page's is its cell's title."""
+    if src.startswith(f"{ZOO_DIR}/") and not (DOCS / src).exists():
+        return gr.cell(Path(src).stem).title
     text = (DOCS / src).read_text(encoding="utf-8")
     match = re.search(r"^# (.+)$", text, re.M)
     if match is None:
@@ -54,7 +76,8 @@ def page_title(src: str) -> str:
 def canonical_pages(cells: list[str]) -> dict[tuple[str, str], str]:
     """``(cell, part) -> page source`` for every cell and part ("forward", "backward").
 
-    Raises ``ValueError`` when a snippet is included by no page or by more than one: each
+    A snippet no hand-written page includes is anchored on the cell's generated page
+    (:func:`zoo_page`). Raises ``ValueError`` when one is included by more than one page: each
     equation id must be an anchor on exactly one page.
     """
     found: dict[tuple[str, str], list[str]] = {}
@@ -66,12 +89,10 @@ def canonical_pages(cells: list[str]) -> dict[tuple[str, str], str]:
     pages = {}
     for cell in cells:
         for part in ("forward", "backward"):
-            where = found.get((cell, part), [])
+            where = found.get((cell, part), [zoo_page(cell)])
             snippet = f"generated/equations/{cell}.{part}.md"
             if len(where) != 1:
-                raise ValueError(
-                    f"{snippet}: included by {where or 'no page'}; expected exactly one page"
-                )
+                raise ValueError(f"{snippet}: included by {where}; expected at most one page")
             pages[(cell, part)] = where[0]
     unknown = sorted({cell for cell, _ in found} - set(cells))
     if unknown:

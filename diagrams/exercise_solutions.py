@@ -383,9 +383,17 @@ def mgu_md() -> str:
     """The snippet of exercise variants 2: the module, its equations, its checks."""
     d = mgu_data()
     spec = d["spec"]
+    shipped = ""
+    if "mgu" in gr.CELL_NAMES:
+        same = "the same equations" if spec.latex() == gr.cell("mgu").latex() else "other equations"
+        shipped = (
+            f" gated-ref ships this cell as `mgu` ([its page](gr-site:cells/zoo/mgu/)), with "
+            f"{same}."
+        )
     return (
-        'Save as `gated_ref/cells/mgu.py` and add `"mgu"` to `CELL_NAMES` in '
-        "`gated_ref/cells/__init__.py`:\n\n"
+        "Save it as `gated_ref/cells/mgu.py`, and that is all: the package finds every module "
+        "of `gated_ref/cells/` that defines `build()` (`gr.CELL_NAMES`), and the site gives "
+        f"it a page, an equation sheet and a row in the table of every cell.{shipped}\n\n"
         f"``` python\n{MGU_SOURCE}```\n\n"
         "The equations SymPy prints from it:\n\n"
         f"$$\n{spec.latex()}\n$$\n\n"

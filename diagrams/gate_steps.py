@@ -178,7 +178,13 @@ def build_graph(spec: gr.CellSpec) -> Graph:
     for n in spec.nodes:
         name = n.symbol.name
         before = len(vertices)
-        result = visit(n.rhs, name, {})
+        if n.projection is not None:  # a matrix applied to a node: h = W_hr m (LSTMP)
+            matrix = spec.symbol_names[sp.Mul.make_args(spec.display_rhs(n))[0]]
+            base, _, sub = matrix.partition("_")
+            box = Vertex(fresh(name), "affine", base, sub.strip("{}"), name)
+            result = [add(box, leaf(n.rhs, {}))]
+        else:
+            result = visit(n.rhs, name, {})
         if len(result) != 1 or len(vertices) == before:
             # A node that is a bare copy or a constant still gets a vertex of its own.
             result = [add(Vertex(fresh(name), "fn", "=", node=name), result)]
@@ -533,8 +539,16 @@ def legend(graph: Graph, spec: gr.CellSpec | None = None) -> str:
             " an elementwise weight vector <em>p</em>"
         )
     text = [f"Boxes: an affine map of the arrows coming in ({affine}), then {' or '.join(fns)}."]
-    if "affine" in kinds:
+    if ("affine", "U") in present:
         text.append("Dashed box <em>U</em>: the recurrent affine map alone, gated before use.")
+    projections = sorted(
+        {(v.label, v.sub) for v in graph.vertices.values() if v.kind == "affine" and v.label != "U"}
+    )
+    for label, sub in projections:
+        text.append(
+            f"Dashed box <em>{label}</em><sub>{sub}</sub>: a matrix applied to a node, "
+            "after the elementwise ones (a projection)."
+        )
     ops = {"\u2299": "\u2299 product", "+": "+ sum", "1\u2212": "1 \u2212 \u00b7"}
     found = [name for label, name in ops.items() if ("op", label) in present]
     if found:

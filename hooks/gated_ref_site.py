@@ -3,7 +3,13 @@
 - ``on_pre_build``: installs the site's own MathJax and runs the diagram runner, the same one
   ``make diagrams`` calls; a failing script stops the build, naming it with its traceback. Then
   keys mkdocs-jupyter's cache on what the notebooks read: ``gated_ref`` (see
-  ``sitebuild.notebooks``) and the diagrams' ``results.json`` files.
+  ``sitebuild.notebooks``) and the diagrams' ``results.json`` files. The pages
+  ``diagrams/cell_pages.py`` generates, one per cell and one equation sheet per cell, are put
+  into the nav: the cell pages as a section after the zoo's index (``cells/variants.md``), the
+  sheets after ``sheets/index.md``. So a new cell module adds its pages, and ``mkdocs.yml``
+  names none of them.
+- ``on_files``: those pages join the site's files, at their site paths (``cells/zoo/<cell>.md``,
+  ``sheets/<cell>.md``); a hand-written page at the same path stops the build.
 - ``on_page_content``: notebook pages lose the MathJax 2 / Mermaid loaders nbconvert points at
   a CDN; the site's MathJax typesets them instead. Equation links are resolved (``gr-eq:<id>``
   to the equation on its page, ``gr-site:<path>`` to a page or export, from the site root),
@@ -28,7 +34,7 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
@@ -52,6 +58,14 @@ EQUATIONS_JSON = Path("generated") / "equation_exports" / "publish" / "equations
 #: Written by diagrams/citations.py where the site's URL belongs (a reserved host).
 SITE_PLACEHOLDER = "https://gated-ref.invalid/"
 _equations: dict[str, str] = {}  # equation id -> URL path of its page
+
+# ---- generated pages (diagrams/cell_pages.py) ----------------------------------------------
+#: Where diagrams/cell_pages.py writes the pages and their list, ``pages.json``.
+CELL_PAGES = Path("generated") / "cell_pages"
+#: The nav places: the cell pages as a section after this page, the sheets after this one.
+ZOO_AFTER, ZOO_SECTION = "cells/variants.md", "Every cell"
+SHEETS_AFTER = "sheets/index.md"
+_generated: dict[str, list[dict[str, str]]] = {}  # "zoo", "sheets" -> [{src, path, title}]
 _published: dict[str, Path] = {}  # site path -> file under docs/generated/*/publish/
 _mkdocs_outputs: set[str] = set()
 
@@ -99,8 +113,11 @@ def on_pre_build(config: MkDocsConfig) -> None:
         raise PluginError(f"diagram build failed:\n{exc}") from exc
     log.info(report.summary())
     _key_notebook_cache(config)  # results.json may have just changed
-    global _equations
+    global _equations, _generated
     _equations = equation_pages(docs)
+    _generated = generated_pages(docs)
+    if config.nav is not None:
+        config.nav = with_generated_nav(config.nav, _generated)
 
 
 # nbconvert's HTML template loads MathJax 2 and Mermaid from cdnjs.cloudflare.com.
@@ -128,6 +145,81 @@ def equation_pages(docs: Path) -> dict[str, str]:
     return {row["id"]: row["page"].split("#", 1)[0] for row in rows}
 
 
+def generated_pages(docs: Path) -> dict[str, list[dict[str, str]]]:
+    """The pages diagrams/cell_pages.py wrote: ``{"zoo": [...], "sheets": [...]}``, each entry
+    ``{"src": site path, "path": file under CELL_PAGES, "title": nav title}``."""
+    path = docs / CELL_PAGES / "pages.json"
+    try:
+        pages = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PluginError(f"{path}: cannot read the generated pages: {exc}") from exc
+    if set(pages) != {"zoo", "sheets"}:
+        raise PluginError(f"{path}: expected the keys zoo and sheets, got {sorted(pages)}")
+    return pages
+
+
+def _nav_target(item: str | dict) -> str | list:
+    """What a nav entry points at: a path, or the list of a section."""
+    return item if isinstance(item, str) else next(iter(item.values()))
+
+
+def with_generated_nav(nav: list, pages: dict[str, list[dict[str, str]]]) -> list:
+    """``nav`` with the generated pages in it: the cell pages as the section ``ZOO_SECTION``
+    right after the entry ``ZOO_AFTER``, the sheets right after ``SHEETS_AFTER``.
+
+    Idempotent: entries for generated pages already in ``nav`` are replaced. Raises
+    ``PluginError`` if either place is missing from the nav.
+    """
+    generated = {p["src"] for group in pages.values() for p in group}
+    zoo = {ZOO_SECTION: [{p["title"]: p["src"]} for p in pages["zoo"]]}
+    sheets = [{p["title"]: p["src"]} for p in pages["sheets"]]
+    placed: list[str] = []
+
+    def walk(items: list) -> list:
+        out = []
+        for item in items:
+            target = _nav_target(item)
+            if isinstance(target, list):
+                if isinstance(item, dict) and next(iter(item)) == ZOO_SECTION:
+                    continue  # placed again below
+                out.append({next(iter(item)): walk(target)})
+                continue
+            if target in generated:
+                continue
+            out.append(item)
+            if target == ZOO_AFTER:
+                out.append(zoo)
+                placed.append("zoo")
+            if target == SHEETS_AFTER:
+                out.extend(sheets)
+                placed.append("sheets")
+        return out
+
+    result = walk(nav)
+    if sorted(placed) != ["sheets", "zoo"]:
+        raise PluginError(
+            f"nav: the generated pages go after {ZOO_AFTER} and {SHEETS_AFTER}; "
+            f"found {placed or 'neither'}"
+        )
+    return result
+
+
+def generated_files(config: MkDocsConfig, files: Files) -> list[File]:
+    """The generated pages as MkDocs files at their site paths (``pages.json``)."""
+    docs = Path(config.docs_dir)
+    found = []
+    for group in ("zoo", "sheets"):
+        for page in _generated.get(group, []):
+            if files.get_file_from_path(page["src"]) is not None:
+                raise PluginError(
+                    f"{page['src']}: both a hand-written page and one diagrams/cell_pages.py "
+                    "generates; delete the hand-written one"
+                )
+            source = docs / CELL_PAGES / page["path"]
+            found.append(File.generated(config, page["src"], abs_src_path=str(source)))
+    return found
+
+
 def published_files(docs: Path) -> dict[str, Path]:
     """Site path -> source, for every file under ``docs/generated/<script>/publish/``."""
     found: dict[str, Path] = {}
@@ -141,7 +233,10 @@ def published_files(docs: Path) -> dict[str, Path]:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Note what MkDocs writes, and what the diagrams publish, so neither overwrites the other."""
+    """Add the generated pages; note what MkDocs writes, and what the diagrams publish, so
+    neither overwrites the other."""
+    for file in generated_files(config, files):
+        files.append(file)
     global _published
     _published = published_files(Path(config.docs_dir))
     _mkdocs_outputs.clear()
