@@ -297,3 +297,63 @@ def test_a_new_cell_module_is_all_it_takes(tmp_path: Path, hook) -> None:  # noq
     flat = json.dumps(nav)
     assert '"cells/zoo/zz_toy.md"' in flat and '"sheets/zz_toy.md"' in flat
     assert "zz_toy" not in (copy / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+# ---- the sortable index in a browser ---------------------------------------------------------
+
+
+def test_index_sorts_by_a_column_in_the_browser(chromium, site_url: str) -> None:  # noqa: ANN001
+    """Parameters ascending, then descending; by time, cells not recorded stay last. Every
+    cell's page is one click away."""
+    page = chromium.new_page()
+    page.goto(site_url + "cells/variants/", wait_until="load")
+    table = page.locator(".gr-sortable table")
+    headers = table.locator("thead th")
+
+    def column(k: int) -> list[str]:
+        return [
+            t.strip() for t in table.locator(f"tbody tr td:nth-child({k + 1})").all_inner_texts()
+        ]
+
+    def numbers(values: list[str]) -> list[float]:
+        return [float(v.replace(",", "")) for v in values if v != "not recorded"]
+
+    headers.nth(3).click()
+    assert headers.nth(3).get_attribute("aria-sort") == "ascending"
+    ascending = numbers(column(3))
+    assert ascending == sorted(ascending) and len(ascending) == len(gr.CELL_NAMES)
+    headers.nth(3).press("Enter")
+    assert headers.nth(3).get_attribute("aria-sort") == "descending"
+    assert numbers(column(3)) == sorted(ascending, reverse=True)
+    for _ in range(2):  # both directions
+        headers.nth(6).click()
+        times = column(6)
+        recorded = [t for t in times if t != "not recorded"]
+        assert times[: len(recorded)] == recorded, times  # the unrecorded last
+    links = table.locator("tbody a").evaluate_all("(as) => as.map((a) => a.pathname)")
+    assert {f"/cells/zoo/{n}/" for n in gr.CELL_NAMES} <= set(links)
+    page.close()
+
+
+def test_every_cell_page_typesets_its_diff_and_steps(chromium, site_url: str) -> None:  # noqa: ANN001
+    """In a browser: the stepper runs (one step per equation) and the diff's highlights are
+    MathJax elements carrying their class, on every cell's page."""
+    page = chromium.new_page()
+    for name in gr.CELL_NAMES:
+        page.goto(f"{site_url}cells/zoo/{name}/", wait_until="load")
+        page.wait_for_function(
+            "() => document.body.getAttribute('data-math-typeset') === location.pathname",
+            timeout=30_000,
+        )
+        found = page.evaluate(
+            """() => ({
+              steps: document.querySelector('[data-gr-stepper] .gr-stepper__count')?.textContent,
+              marked: document.querySelectorAll('.gr-diff mjx-container .gr-diff-del,'
+                + ' .gr-diff mjx-container .gr-diff-ins').length,
+              errors: document.querySelectorAll('.gr-diff mjx-merror').length,
+            })"""
+        )
+        assert found["steps"] == f"Step 1 / {len(gr.cell(name).equations)}", name
+        assert found["errors"] == 0, name
+        assert (found["marked"] > 0) == (gr.cell(name).parent is not None), name
+    page.close()
