@@ -467,10 +467,10 @@ def index_table(timings: dict, record: dict) -> str:
         "Cell",
         "States",
         "Gate blocks",
-        f"Parameters at $I = H = {SIZE}$",
-        f"FLOPs per step at $I = H = {SIZE}$",
-        "GEMMs per step",
-        f"µs per step, $H = {TIME_SIZE}$",
+        "Parameters",
+        "FLOPs / step",
+        "GEMMs / step",
+        "µs / step",
         "Paper",
     ]
     rows = [
@@ -498,12 +498,14 @@ def index_table(timings: dict, record: dict) -> str:
     )
     notes = (
         f"*{len(gr.CELL_NAMES)} cells, one module each, in `gr.CELL_NAMES` order; select a "
-        "column's header to sort by it. Parameters and FLOPs are computed from each cell's "
-        "equations and shapes (FLOPs: forward, one step, one sequence; a multiply-add counts "
-        f"2).{extra} GEMMs per step: the matrix products of one forward step of the generated "
+        f"column's header to sort by it. Parameters and FLOPs at $I = H = {SIZE}$, computed "
+        "from each cell's equations and shapes (FLOPs: forward, one step, one sequence; a "
+        f"multiply-add counts 2).{extra} GEMMs per step: the matrix products of one forward "
+        "step of the generated "
         "kernel, gates that multiply the same vector sharing one; the input product is made "
         "for the whole sequence before the loop and is not counted. Time: forward + backward, "
-        f"µs per step for a batch of {cost.TIMING_B} (float64, $I = H$), from the committed "
+        f"µs per step for a batch of {cost.TIMING_B} (float64, $I = H = {TIME_SIZE}$), from the "
+        "committed "
         f"record `{_claims.RECORD}`, measured on {_claims.record_machine(record)}; a cell "
         "added after the record says *not recorded*.*\n"
     )
