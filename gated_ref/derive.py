@@ -393,7 +393,7 @@ class Backward:
                 total += u_t * self._sym(f"delta:ah_{gate}~", self._ah_tex(gate), False)
             else:
                 r_tex = self.spec.symbol_names[self._family_matrix(grp.key, gate)]
-                r_t = self._sym(f"1R^T_{grp.key}_{gate}", r_tex + r"^{\top}", False)
+                r_t = self._sym(f"1R^T_{grp.key}_{gate}", "{%s}^{\\top}" % r_tex, False)
                 total += r_t * self._sym(f"delta:fam_{sym.name}~", self._fam_tex(sym), False)
         return total
 

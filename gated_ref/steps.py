@@ -260,7 +260,7 @@ def _readers(spec: CellSpec, back: Backward, state: str, names: _Names) -> list[
             r_tex = names.names[sp.Symbol(f"1R_{fam.key}_{gate}~", commutative=False)]
             of = later_tex(back._fam_tex(sym).removeprefix(r"\delta "))
             r = sp.Symbol(f"1R_{fam.key}_{gate}~", commutative=False)
-            rt = names.sym(f"1R^T_{fam.key}_{gate}", r_tex + r"^{\top}", commutative=False)
+            rt = names.sym(f"1R^T_{fam.key}_{gate}", "{%s}^{\\top}" % r_tex, commutative=False)
             adj = names.later(sp.Symbol(f"delta:fam_{sym.name}~", commutative=False))
             out.append(
                 Reader(

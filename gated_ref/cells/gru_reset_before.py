@@ -22,6 +22,7 @@ def build() -> CellSpec:
         reference="Cho et al. (2014), EMNLP version",
         states=("h",),
         gates=("r", "z", "n"),
+        parent="gru",
     )
     h_prev = cell.state("h")
     r = cell.node("r", sigmoid(cell.ax("r") + cell.ah("r")))

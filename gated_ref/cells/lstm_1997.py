@@ -17,6 +17,7 @@ def build() -> CellSpec:
         reference="Hochreiter & Schmidhuber (1997)",
         states=("h", "c"),
         gates=("i", "g", "o"),
+        parent="lstm",
     )
     i = cell.node("i", sigmoid(cell.ax("i") + cell.ah("i")))
     g = cell.node("g", sp.tanh(cell.ax("g") + cell.ah("g")))

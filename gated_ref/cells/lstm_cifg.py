@@ -18,6 +18,7 @@ def build() -> CellSpec:
         reference="Greff et al. (2017)",
         states=("h", "c"),
         gates=("f", "g", "o"),
+        parent="lstm",
     )
     f = cell.node("f", sigmoid(cell.ax("f") + cell.ah("f")))
     i = cell.node("i", 1 - f)

@@ -17,6 +17,7 @@ def build() -> CellSpec:
         reference="Gers & Schmidhuber (2000)",
         states=("h", "c"),
         gates=("i", "f", "g", "o"),
+        parent="lstm",
     )
     p = cell.peepholes("weight_peephole", ("i", "f", "o"))
     c_prev = cell.state("c")
