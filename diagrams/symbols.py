@@ -218,10 +218,19 @@ def table(name: str) -> str:
     for shown, meaning, needle in OPERATORS:
         if needle in text:
             rows.append(f"| ${shown}$ | {meaning} | | |")
-    missing = [t for t in symbols.values() if t.replace("^{\\top}", "") not in "\n".join(rows)]
+    shown = "\n".join(rows)
+    missing = [t for t in symbols.values() if _untransposed(t) not in shown]
     if missing:
         raise ValueError(f"{name}: symbols not in the table: {missing}")
     return "\n".join(rows) + "\n"
+
+
+def _untransposed(tex: str) -> str:
+    """The LaTeX of a symbol without its transpose: ``{R^{(i)}_{f}}^{\\top}`` -> ``R^{(i)}_{f}``."""
+    tex = tex.replace("^{\\top}", "")
+    if tex.startswith("{") and tex.endswith("}"):
+        tex = tex[1:-1]
+    return tex
 
 
 def walk_table() -> str:

@@ -535,7 +535,8 @@ class Backward:
     def _chain_sum(self, jac: Jacobian, show) -> sp.Expr:  # noqa: ANN001
         total = sp.Integer(0)
         for chain, e in jac.terms:
-            factors: list[sp.Expr] = [diag(show(e))]  # diag(1): the identity, as a diagonal
+            # diag(1), the identity as a diagonal, only where it stands alone (the CEC)
+            factors: list[sp.Expr] = [] if e == 1 and chain else [diag(show(e))]
             for item in chain:
                 if item[0] == "U":
                     lab = self.spec.gate_labels[item[1]]
