@@ -82,11 +82,17 @@ def products_table() -> str:
 
 
 def main(out_dir: Path) -> None:
-    """Write ``<cell>.py`` and ``<cell>.md`` for every cell, and ``products.md``."""
+    """Write ``<cell>.py`` and ``<cell>.md`` for every cell, ``tabs.md`` (one content tab per
+    cell, in ``gr.CELL_NAMES`` order) and ``products.md``."""
+    tabs = []
     for name in gr.CELL_NAMES:
-        source = gr.lower(gr.cell(name)).source
+        spec = gr.cell(name)
+        source = gr.lower(spec).source
         (out_dir / f"{name}.py").write_text(source, encoding="utf-8")
         (out_dir / f"{name}.md").write_text(fenced(source), encoding="utf-8")
+        body = "\n".join(f"    {line}" if line else "" for line in fenced(source).splitlines())
+        tabs.append(f'=== "{spec.title}"\n\n{body}\n')
+    (out_dir / "tabs.md").write_text("\n".join(tabs), encoding="utf-8")
     (out_dir / "products.md").write_text(products_table(), encoding="utf-8")
 
 
