@@ -135,6 +135,8 @@ def test_every_symbol_of_a_sheet_is_defined(name: str) -> None:
     for eq in [*spec.equations, *back.equations]:
         for s in eq.free_symbols:
             tex = back.symbol_names[s].replace("^{\\top}", "")
+            if tex.startswith("{") and tex.endswith("}"):  # {R^{(i)}_{f}}^{\top}
+                tex = tex[1:-1]
             assert f"${tex}$" in table or f"{tex}$" in table, (name, tex)
     for needle in (r"\odot", r"\sigma", r"\mathcal{L}"):
         if needle in back.latex() + spec.latex():
