@@ -41,7 +41,7 @@ NEW_CELLS: tuple[str, ...] = (
 )
 
 #: Cells gated_ref already had, referenced here to prove the harness before the zoo lands.
-EXISTING_CELLS: tuple[str, ...] = ("lstm", "lstm_peephole", "lstm_1997", "gru")
+EXISTING_CELLS: tuple[str, ...] = ("lstm", "lstm_peephole", "lstm_cifg", "lstm_1997", "gru")
 
 #: The state keys of every cell referenced here, in the order of CELLS.md.
 STATES: dict[str, tuple[str, ...]] = {
@@ -59,6 +59,7 @@ STATES: dict[str, tuple[str, ...]] = {
     "lstm_proj": ("h", "c"),
     "lstm": ("h", "c"),
     "lstm_peephole": ("h", "c"),
+    "lstm_cifg": ("h", "c"),
     "lstm_1997": ("h", "c"),
     "gru": ("h",),
 }
@@ -87,6 +88,7 @@ _BLOCKS: dict[str, tuple[int, int, int]] = {
     "lstm_proj": (4, 4, 0),
     "lstm": (4, 4, 0),
     "lstm_peephole": (4, 4, 3),
+    "lstm_cifg": (3, 3, 0),
     "lstm_1997": (3, 3, 0),
     "gru": (3, 3, 0),
 }
@@ -168,6 +170,18 @@ def step_lstm_peephole(p: Params, x_t: Tensor, state: State) -> State:
     g = tanh(ax["g"] + ah["g"])
     c = f * c_prev + i * g
     o = sigmoid(ax["o"] + ah["o"] + pp["o"] * c)
+    return {"h": o * tanh(c), "c": c}
+
+
+def step_lstm_cifg(p: Params, x_t: Tensor, state: State) -> State:
+    """Coupled input and forget gates, no peepholes: blocks f, g, o; i = 1 - f."""
+    gates = ("f", "g", "o")
+    h, c_prev = state["h"], state["c"]
+    ax, ah = _ax(p, x_t, gates), _ah(p, h, gates)
+    f = sigmoid(ax["f"] + ah["f"])
+    g = tanh(ax["g"] + ah["g"])
+    o = sigmoid(ax["o"] + ah["o"])
+    c = f * c_prev + (1 - f) * g
     return {"h": o * tanh(c), "c": c}
 
 
