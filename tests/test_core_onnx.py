@@ -1,8 +1,14 @@
-"""The cells torch lacks, against onnxruntime's LSTM (with peepholes) and GRU (reset-before).
+"""The cells torch lacks, against onnxruntime's LSTM (peepholes, coupled gates) and GRU.
 
 onnxruntime is an implementation we did not write, so it is an independent oracle for
-``lstm_peephole`` and ``gru_reset_before``; ``gru`` (reset-after) is checked too, as a sanity
-check of the gate reordering shared by both GRU forms.
+``lstm_peephole``, ``lstm_cifg`` (ONNX's ``input_forget=1``) and ``gru_reset_before``; ``gru``
+(reset-after) is checked too, as a sanity check of the gate reordering shared by both GRU forms.
+
+Coupled gates. onnxruntime's ``input_forget=1`` computes the input gate from its ``i`` block and
+sets ``f = 1 - i`` (its ``f`` block is ignored); ``lstm_cifg`` computes ``f`` and sets
+``i = 1 - f``. Since ``1 - sigmoid(a) = sigmoid(-a)``, onnxruntime's ``i`` block gets our ``f``
+rows negated: its ``i`` is then our ``1 - f`` and its ``f`` our ``f``. Its ``f`` block gets
+random rows, which must not matter.
 
 Precision: onnxruntime's CPU LSTM and GRU kernels support float32 only ("LSTM operator does
 not support double yet"). So the inputs are drawn in float64, rounded to float32 once, and
@@ -19,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
+import sympy as sp
 from core_helpers import rel_err
 from onnx import TensorProto, helper
 
@@ -101,10 +108,9 @@ def run_onnx(op: str, feeds: dict[str, np.ndarray], outputs: list[str], **attrs)
 
 
 def onnx_lstm(params, x, state, lstm_order=ONNX_LSTM_ORDER, p_order=ONNX_PEEPHOLE_ORDER):  # noqa: ANN001, ANN201
-    """ONNX LSTM with peepholes on our parameters: Y (T, B, H), Y_h, Y_c (B, H)."""
+    """ONNX LSTM on our parameters (with peepholes if they have some): Y (T, B, H), Y_h, Y_c."""
     H = params["weight_hh"].shape[1]  # noqa: N806
     re = lambda a: reorder_blocks(a, H, LSTM_BLOCKS, lstm_order)  # noqa: E731
-    p = params["weight_peephole"]
     feeds = {
         "X": x,
         "W": re(params["weight_ih"])[None],
@@ -112,8 +118,10 @@ def onnx_lstm(params, x, state, lstm_order=ONNX_LSTM_ORDER, p_order=ONNX_PEEPHOL
         "B": np.concatenate([re(params["bias_ih"]), re(params["bias_hh"])])[None],
         "initial_h": state["h"][None],
         "initial_c": state["c"][None],
-        "P": np.concatenate([p[PEEPHOLE_ROWS[g]] for g in p_order])[None],
     }
+    if "weight_peephole" in params:
+        p = params["weight_peephole"]
+        feeds["P"] = np.concatenate([p[PEEPHOLE_ROWS[g]] for g in p_order])[None]
     y, y_h, y_c = run_onnx("LSTM", feeds, ["Y", "Y_h", "Y_c"], hidden_size=H)
     return y[:, 0], y_h[0], y_c[0]
 
@@ -135,8 +143,40 @@ def onnx_gru(params, x, state, linear_before_reset: int, gru_order=ONNX_GRU_ORDE
     return y[:, 0], y_h[0]
 
 
-def lstm_errors(params, x, state, **orders) -> list[float]:  # noqa: ANN001, ANN003
-    kernel = gr.lower(gr.cell("lstm_peephole"))
+def onnx_cifg(params, x, state, junk_seed: int = 0, couple: bool = True):  # noqa: ANN001, ANN201
+    """ONNX LSTM with ``input_forget=1`` on lstm_cifg's parameters (blocks f, g, o): Y, Y_h, Y_c."""
+    H = params["weight_hh"].shape[1]  # noqa: N806
+    rng = np.random.default_rng(junk_seed)
+    f, g, o = 0, 1, 2
+
+    def stack(a: np.ndarray) -> np.ndarray:  # ours f, g, o -> ONNX i, o, f, c
+        block = lambda k: a[k * H : (k + 1) * H]  # noqa: E731
+        ignored = rng.standard_normal(block(f).shape)
+        return np.concatenate([-block(f), block(o), ignored, block(g)])
+
+    feeds = {
+        "X": x,
+        "W": stack(params["weight_ih"])[None],
+        "R": stack(params["weight_hh"])[None],
+        "B": np.concatenate([stack(params["bias_ih"]), stack(params["bias_hh"])])[None],
+        "initial_h": state["h"][None],
+        "initial_c": state["c"][None],
+    }
+    y, y_h, y_c = run_onnx(
+        "LSTM", feeds, ["Y", "Y_h", "Y_c"], hidden_size=H, input_forget=int(couple)
+    )
+    return y[:, 0], y_h[0], y_c[0]
+
+
+def cifg_errors(params, x, state, **kwargs) -> list[float]:  # noqa: ANN001, ANN003
+    kernel = gr.lower(gr.cell("lstm_cifg"))
+    y, final, _ = kernel.forward(x, params, state)
+    y_ref, h_ref, c_ref = onnx_cifg(params, x, state, **kwargs)
+    return [rel_err(y, y_ref), rel_err(final["h"], h_ref), rel_err(final["c"], c_ref)]
+
+
+def lstm_errors(params, x, state, name="lstm_peephole", **orders) -> list[float]:  # noqa: ANN001, ANN003
+    kernel = gr.lower(gr.cell(name))
     y, final, _ = kernel.forward(x, params, state)
     y_ref, h_ref, c_ref = onnx_lstm(params, x, state, **orders)
     return [rel_err(y, y_ref), rel_err(final["h"], h_ref), rel_err(final["c"], c_ref)]
@@ -149,11 +189,21 @@ def gru_errors(name: str, params, x, state, linear_before_reset: int, **orders) 
     return [rel_err(y, y_ref), rel_err(final["h"], h_ref)]
 
 
+@pytest.mark.parametrize("name", ["lstm_peephole", "lstm"])
 @pytest.mark.parametrize("T,B,I,H", SIZES)
-def test_lstm_peephole_matches_onnx(T: int, B: int, I: int, H: int) -> None:  # noqa: E741, N803
-    _, params, x, state = problem32("lstm_peephole", T, B, I, H, seed=T * 100 + H)
-    errors = lstm_errors(params, x, state)
+def test_lstm_matches_onnx(name: str, T: int, B: int, I: int, H: int) -> None:  # noqa: E741, N803
+    """``lstm`` too: a second oracle, beside torch, for its gate order."""
+    _, params, x, state = problem32(name, T, B, I, H, seed=T * 100 + H)
+    errors = lstm_errors(params, x, state, name)
     assert max(errors) <= F32_RTOL, dict(zip(["Y", "Y_h", "Y_c"], errors, strict=True))
+
+
+@pytest.mark.parametrize("T,B,I,H", SIZES)
+def test_lstm_cifg_matches_onnx_input_forget(T: int, B: int, I: int, H: int) -> None:  # noqa: E741, N803
+    _, params, x, state = problem32("lstm_cifg", T, B, I, H, seed=T * 100 + H + 3)
+    for junk_seed in (0, 1):  # onnxruntime's f block is ignored: any values give the same result
+        errors = cifg_errors(params, x, state, junk_seed=junk_seed)
+        assert max(errors) <= F32_RTOL, dict(zip(["Y", "Y_h", "Y_c"], errors, strict=True))
 
 
 @pytest.mark.parametrize(
@@ -216,4 +266,29 @@ def test_peepholes_matter() -> None:
     y, _, _ = kernel.forward(x, params, state)
     no_peep = dict(params, weight_peephole=np.zeros_like(params["weight_peephole"]))
     y_ref, _, _ = onnx_lstm(no_peep, x, state)
+    assert rel_err(y, y_ref) >= CAUGHT
+
+
+def test_cifg_onnx_oracle_needs_the_coupling() -> None:
+    """Without ``input_forget`` onnxruntime reads its (random) f block: the comparison fails."""
+    _, params, x, state = problem32("lstm_cifg", *FAIL_SIZE, seed=7)
+    assert max(cifg_errors(params, x, state)) <= F32_RTOL
+    assert max(cifg_errors(params, x, state, couple=False)) >= CAUGHT
+
+
+def test_cifg_onnx_oracle_catches_an_uncoupled_input_gate() -> None:
+    """A kernel with i = f (the planted bug) against onnxruntime's coupled gates: caught."""
+    _, params, x, state = problem32("lstm_cifg", *FAIL_SIZE, seed=8)
+    b = gr.CellBuilder(
+        "lstm_cifg_i_is_f", title="t", reference="r", states=("h", "c"), gates=("f", "g", "o")
+    )
+    f = b.node("f", gr.sigmoid(b.ax("f") + b.ah("f")))
+    i = b.node("i", 1 * f)
+    g = b.node("g", sp.tanh(b.ax("g") + b.ah("g")))
+    o = b.node("o", gr.sigmoid(b.ax("o") + b.ah("o")))
+    c = b.node("c", f * b.state("c") + i * g)
+    b.node("h", o * sp.tanh(c))
+    planted = gr.lower(b.build())
+    y, _, _ = planted.forward(x, params, state)
+    y_ref, _, _ = onnx_cifg(params, x, state)
     assert rel_err(y, y_ref) >= CAUGHT
