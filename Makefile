@@ -4,6 +4,7 @@
 #   make serve     live preview on http://127.0.0.1:8000/gated-ref/ (re-renders what changed)
 #   make test      install the test extra and Chromium, build the site, run every test
 #   make test-quick  the inner loop: no site build, no browser
+#   make screenshots  full-page screenshots of every page, light and dark, into screenshots/
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
 #   make lint      ruff check + ruff format --check
 #   make bench     generated kernels vs torch CPU vs a NumPy loop, lowering times, explorer load
@@ -20,7 +21,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs serve test test-quick lint bench bench-record experiments clean venv deps-docs deps-test browser node diagrams
+.PHONY: docs serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser node diagrams
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,9 @@ serve: deps-docs
 # The browser and reproducibility tests build site/ themselves (tests/conftest.py).
 test: deps-test
 	$(PY) -m pytest
+
+screenshots: deps-test
+	GATED_REF_FULL_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_browser.py -k every_page
 
 # The inner loop: everything except the site build, the browser and the Dask cluster.
 test-quick: deps-test

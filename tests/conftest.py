@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,11 +22,127 @@ if str(ROOT) not in sys.path:  # the site's build modules (sitebuild/, hooks/) l
 
 def mkdocs_build(cwd: Path = ROOT, site_dir: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``mkdocs build --strict`` in ``cwd`` with this interpreter; output captured."""
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict"]
-    if site_dir is not None:
-        cmd += ["--site-dir", str(site_dir)]
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return BackgroundBuild(cwd, site_dir).wait()
+
+
+class BackgroundBuild:
+    """``mkdocs build --strict`` in ``cwd``, started now in its own process (after ``after``
+    has finished, and ``prepare`` has run, when given); :meth:`wait` returns its result."""
+
+    def __init__(
+        self,
+        cwd: Path,
+        site_dir: Path | None = None,
+        after: BackgroundBuild | None = None,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
+        self.cmd = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+        if site_dir is not None:
+            self.cmd += ["--site-dir", str(site_dir)]
+        self.cwd, self.after, self.prepare = cwd, after, prepare
+        self.proc: subprocess.Popen | None = None
+        self.result: subprocess.CompletedProcess | None = None
+        self.error: BaseException | None = None
+        self.cancelled = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            if self.after is not None:
+                self.after.thread.join()
+            if self.prepare is not None:
+                self.prepare()
+            if self.cancelled.is_set():
+                return
+            env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
+            self.proc = subprocess.Popen(
+                self.cmd,
+                cwd=self.cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            out, err = self.proc.communicate()
+            self.result = subprocess.CompletedProcess(self.cmd, self.proc.returncode, out, err)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
+            self.error = exc
+
+    def wait(self) -> subprocess.CompletedProcess:
+        """The finished build (re-raises what went wrong in starting it)."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None, "the build was cancelled"
+        return self.result
+
+    def cancel(self) -> None:
+        """Stop the build if it is still running (the session ended without it)."""
+        self.cancelled.set()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+
+
+def copy_for_clean_build(dest: Path) -> None:
+    """Every source file a clone would have (tracked, or new and not ignored) copied into
+    ``dest``, with no cache but the verified MathJax tarball (so no network is needed)."""
+    from sitebuild import vendor
+
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    tarball = ROOT / ".cache" / "npm" / f"mathjax-{vendor.MATHJAX_VERSION}.tgz"
+    (dest / ".cache" / "npm").mkdir(parents=True)
+    shutil.copy2(tarball, dest / ".cache" / "npm")
+
+
+#: The builds this session started in the background, by fixture name.
+_BUILDS: dict[str, BackgroundBuild] = {}
+#: Where those builds write: the site, and the clean copy of the repository.
+_PLACES: dict[str, Path] = {}
+#: The test that needs the second, clean build (it runs last, while the browser tests run).
+CLEAN_BUILD_TEST = "test_clean_build_elsewhere_is_byte_identical"
+
+
+def _needs_site(item: pytest.Item) -> bool:
+    return "built_site" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that need the built site run last (the site builds in the background while
+    the others run), and the clean second build's test after all of them."""
+    rank = {id(i): (2 if i.name == CLEAN_BUILD_TEST else 1 if _needs_site(i) else 0) for i in items}
+    items.sort(key=lambda i: rank[id(i)])  # stable: the order within each group is kept
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the site build now if a selected test needs it (and the clean build after it)."""
+    if not any(_needs_site(i) for i in session.items):
+        return
+    factory = session.config._tmp_path_factory  # noqa: SLF001 - what tmp_path_factory returns
+    _PLACES["built_site"] = factory.mktemp("site")
+    _BUILDS["built_site"] = BackgroundBuild(ROOT, _PLACES["built_site"])
+    if any(i.name == CLEAN_BUILD_TEST for i in session.items):
+        copy = _PLACES["clean_build"] = factory.mktemp("clean") / "repo"
+        _BUILDS["clean_build"] = BackgroundBuild(
+            copy,
+            after=_BUILDS["built_site"],
+            prepare=lambda: copy_for_clean_build(copy),
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """No build outlives the session (one interrupted by ``-x`` is killed)."""
+    for build in _BUILDS.values():
+        build.cancel()
 
 
 @pytest.fixture(scope="session")
@@ -35,13 +151,35 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Diagrams and notebooks come from the usual caches (unchanged ones are not re-rendered);
     the pages go to a private folder, so a `make docs` running meanwhile cannot pull files
-    from under the browser.
+    from under the browser. The build started in the background when the tests were collected.
     """
-    site = tmp_path_factory.mktemp("site")
-    proc = mkdocs_build(site_dir=site)
+    if "built_site" not in _BUILDS:
+        _PLACES["built_site"] = tmp_path_factory.mktemp("site")
+        _BUILDS["built_site"] = BackgroundBuild(ROOT, _PLACES["built_site"])
+    proc = _BUILDS["built_site"].wait()
     if proc.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}")
-    return site
+    return _PLACES["built_site"]
+
+
+@pytest.fixture(scope="session")
+def clean_build(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A second build, in a clean copy of the sources with no cache (started in the
+    background once the first was done): the copy's folder and the build's log."""
+    if "clean_build" not in _BUILDS:
+        copy = _PLACES["clean_build"] = tmp_path_factory.mktemp("clean") / "repo"
+        _BUILDS["clean_build"] = BackgroundBuild(copy, prepare=lambda: copy_for_clean_build(copy))
+    proc = _BUILDS["clean_build"].wait()
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        pytest.fail(f"mkdocs build --strict of a clean copy failed:\n{log}")
+    return _PLACES["clean_build"], log
+
+
+#: The cells whose generated pages (one template for all) the browser tests visit: together
+#: they exercise every part of the template (projection, extra recurrent matrices, elementwise
+#: weights, x used elementwise).
+GENERATED_SAMPLE = ("lstm", "lstm_fgr", "lstm_proj", "indrnn", "gru_mut1")
 
 
 # ---- the built site in a real browser (shared by every browser test) ----------------------

@@ -1,17 +1,21 @@
 """The built site in a real browser: headless Chromium (Debian's) driven by Playwright.
 
-Every page, in the light and in the dark scheme: no request leaves 127.0.0.1, no console
-error, no broken image, every math block typeset. A screenshot of each lands in
-``screenshots/`` (git-ignored). Then instant navigation: math typesets on the new page.
+Every page, loaded once and checked in the light scheme and then, switched with no reload, in
+the dark one: no request leaves 127.0.0.1, no console error, no broken image, every math block
+typeset. A screenshot of each, in each scheme, lands in ``screenshots/`` (git-ignored; the
+viewport, or the full page with ``make screenshots``). Then instant navigation: math typesets
+on the new page.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import GENERATED_SAMPLE
 from playwright import sync_api
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +89,7 @@ _PAGE_PROBLEMS = """async () => {
     img.addEventListener("load", done, {once: true});
     img.addEventListener("error", done, {once: true});
   });
+  await document.fonts.ready;
   const timeout = new Promise((done) => setTimeout(done, 10000));
   await Promise.race([Promise.all(Array.from(document.images, settled)), timeout]);
   for (const img of document.images) {
@@ -104,15 +109,13 @@ def wait_for_math(page) -> None:  # noqa: ANN001
     )
 
 
-@pytest.fixture(scope="module", params=sorted(SCHEMES))
-def scheme_page(request, chromium, site_url):  # noqa: ANN001
-    """A browser tab emulating the system's light or dark preference."""
-    context = chromium.new_context(
-        color_scheme=request.param, viewport={"width": 1280, "height": 900}
-    )
+@pytest.fixture(scope="module")
+def tab(chromium, site_url):  # noqa: ANN001
+    """A browser tab that starts in the system's light preference (tests switch it to dark)."""
+    context = chromium.new_context(color_scheme="light", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch = Watch(page, site_url)
-    yield request.param, page, watch
+    yield page, watch
     context.close()
 
 
@@ -126,57 +129,75 @@ def test_site_has_pages(built_site: Path) -> None:
 #: Pages generated per cell from one template (the zoo's pages and equation sheets). Each is
 #: typeset and checked by tests/test_zoo_site.py and tests/test_citations.py; here, in both
 #: schemes, only those of the cells that exercise every part of the template (projection, extra
-#: recurrent matrices, elementwise weights, x used elementwise), with viewport screenshots.
+#: recurrent matrices, elementwise weights, x used elementwise).
 GENERATED = re.compile(r"^(cells/zoo|sheets)/([a-z0-9_]+)/$")
-GENERATED_SAMPLE = ("lstm", "lstm_fgr", "lstm_proj", "indrnn", "gru_mut1")
+#: Full-page screenshots cost seconds per page: `make screenshots` sets this for a review.
+FULL_PAGE = os.environ.get("GATED_REF_FULL_SCREENSHOTS") == "1"
 
 
-def check_page(
-    page, watch: Watch, url: str, scheme: str, shot: Path, thorough: bool = True
-) -> list[str]:  # noqa: ANN001, E501
-    """Load ``url``; everything wrong with it, as sentences. Saves a screenshot (the full page
-    when ``thorough``, which also waits for the network to go idle)."""
+def switch_scheme(page, scheme: str) -> None:  # noqa: ANN001
+    """Emulate the system's light or dark preference and wait until the palette follows it."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function(
+        "(want) => document.body.getAttribute('data-md-color-scheme') === want",
+        arg=SCHEMES[scheme],
+        timeout=10_000,
+    )
+
+
+def check_page(page, watch: Watch, url: str, shots: Path) -> list[str]:  # noqa: ANN001
+    """Load ``url`` once and check it in the light scheme, then switched to dark with no
+    reload; everything wrong with it, as sentences. Saves a screenshot in each scheme."""
     watch.external.clear(), watch.errors.clear(), watch.failed.clear()
     page.goto(url, wait_until="load")
     try:
         wait_for_math(page)
     except sync_api.TimeoutError:
         return ["MathJax did not finish typesetting within 20 s"]
-    if thorough:
-        page.wait_for_load_state("networkidle")
-    result = page.evaluate(_PAGE_PROBLEMS)
-    page.screenshot(path=str(shot), full_page=thorough)
-    problems = list(result["problems"])
+    problems: list[str] = []
+    for scheme in ("light", "dark"):
+        if scheme == "dark":
+            try:
+                switch_scheme(page, "dark")
+            except sync_api.TimeoutError:
+                scheme_now = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+                problems.append(f"palette {scheme_now!r} does not follow the system (dark)")
+                break
+        result = page.evaluate(_PAGE_PROBLEMS)
+        page.screenshot(
+            path=str(shots.with_name(f"{shots.name}-{scheme}.png")), full_page=FULL_PAGE
+        )
+        problems += [f"{scheme}: {p}" for p in result["problems"]]
+        if result["scheme"] != SCHEMES[scheme]:
+            problems.append(f"palette {result['scheme']!r} does not follow the system ({scheme})")
+    switch_scheme(page, "light")
     problems += [f"request left 127.0.0.1: {u}" for u in watch.external]
     problems += [f"console error: {e}" for e in watch.errors]
     problems += [f"failed request: {f}" for f in watch.failed]
-    if result["scheme"] != SCHEMES[scheme]:
-        problems.append(f"palette {result['scheme']!r} does not follow the system ({scheme})")
     return problems
 
 
-def test_every_page(scheme_page, site_url: str, built_site: Path) -> None:  # noqa: ANN001
-    """Every page in one scheme: offline, error-free, images loaded, all math typeset."""
-    scheme, page, watch = scheme_page
+def test_every_page(tab, site_url: str, built_site: Path) -> None:  # noqa: ANN001
+    """Every page, light and dark: offline, error-free, images loaded, all math typeset."""
+    page, watch = tab
     SHOTS.mkdir(exist_ok=True)
     report = {}
     for path in site_pages(built_site):
         generated = GENERATED.match(path)
         if generated and generated.group(2) not in GENERATED_SAMPLE:
             continue
-        name = (path.strip("/").replace("/", "-") or "index") + f"-{scheme}.png"
-        thorough = not generated
-        problems = check_page(page, watch, site_url + path, scheme, SHOTS / name, thorough)
+        name = path.strip("/").replace("/", "-") or "index"
+        problems = check_page(page, watch, site_url + path, SHOTS / name)
         if problems:
             report[path or "/"] = problems
     listing = "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in report.items())
-    assert report == {}, f"{len(report)} page(s) with problems ({scheme}):\n{listing}"
+    assert report == {}, f"{len(report)} page(s) with problems:\n{listing}"
 
 
 @pytest.mark.parametrize("target", ["cells/lstm/", "notebooks/kernel/", "derivations/"])
-def test_instant_navigation_typesets(target: str, scheme_page, site_url: str) -> None:  # noqa: ANN001
+def test_instant_navigation_typesets(target: str, tab, site_url: str) -> None:  # noqa: ANN001
     """A click follows instant navigation (no reload), and the new page's math is typeset."""
-    scheme, page, watch = scheme_page
+    page, watch = tab
     watch.external.clear(), watch.errors.clear(), watch.failed.clear()
     page.goto(site_url, wait_until="load")
     wait_for_math(page)
@@ -187,5 +208,5 @@ def test_instant_navigation_typesets(target: str, scheme_page, site_url: str) ->
     assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
     result = page.evaluate(_PAGE_PROBLEMS)
     assert result["math"] > 0, f"{target}: no math on the page"
-    assert result["problems"] == [], f"{target} after instant navigation ({scheme})"
+    assert result["problems"] == [], f"{target} after instant navigation"
     assert watch.external == [] and watch.errors == [] and watch.failed == []

@@ -522,6 +522,15 @@ def browser(chromium: object) -> object:
     return chromium
 
 
+#: The explorer's play interval (explorer.js's TICK_MS), read from the script itself.
+TICK_MS = int(
+    re.search(
+        r"const TICK_MS = (\d+);",
+        (ROOT / "docs" / "javascripts" / "explorer.js").read_text(encoding="utf-8"),
+    ).group(1)
+)
+
+
 class Tab:
     """A fresh browser tab that records requests off 127.0.0.1 and console errors."""
 
@@ -667,8 +676,9 @@ def test_every_cell_on_the_page(tab: Tab, site: tuple[Path, str]) -> None:
 
 def test_keyboard_controls(tab: Tab, site: tuple[Path, str]) -> None:
     """Space plays and pauses, arrows step, Home and End jump; "Current step: t / T"."""
-    tab.open_explorer(site[1])
     page = tab.page
+    page.clock.install()  # the play timer runs on a clock the test advances, not on sleeps
+    tab.open_explorer(site[1])
     T = len(page.locator("#gr-input").input_value())
     page.focus("#gr-explorer")
     page.keyboard.press("End")
@@ -682,14 +692,12 @@ def test_keyboard_controls(tab: Tab, site: tuple[Path, str]) -> None:
     assert tab.step_text() == f"Current step: 2 / {T}"
     page.keyboard.press("Space")
     assert page.get_attribute("#gr-play", "aria-pressed") == "true"
-    page.wait_for_function(
-        f"() => document.getElementById('gr-step').textContent !== 'Current step: 2 / {T}'"
-    )
+    page.clock.run_for(2 * TICK_MS)  # two ticks of the play timer
+    assert tab.step_text() == f"Current step: 4 / {T}"
     page.keyboard.press("Space")
     assert page.get_attribute("#gr-play", "aria-pressed") == "false"
-    paused = tab.step_text()
-    page.wait_for_timeout(800)
-    assert tab.step_text() == paused
+    page.clock.run_for(5 * TICK_MS)  # paused: five more ticks move nothing
+    assert tab.step_text() == f"Current step: 4 / {T}"
     # the buttons themselves: Enter presses them
     page.keyboard.press("Home")
     page.focus("#gr-forward")

@@ -7,8 +7,6 @@ import html
 import importlib.util
 import json
 import re
-import shutil
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -58,27 +56,13 @@ def test_rebuild_with_no_change_renders_nothing_and_keeps_bytes(built_site: Path
     assert tree_hashes(built_site) == site_before
 
 
-def test_clean_build_elsewhere_is_byte_identical(built_site: Path, tmp_path: Path) -> None:
-    """Two builds of the same sources, with no cache, in another folder: the same bytes."""
-    copy = tmp_path / "repo"
-    # Every source file git would put in a clone (tracked, or new and not ignored).
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
-    # The verified MathJax tarball, so this test needs no network (its hash is still checked).
-    tarball = ROOT / ".cache" / "npm" / f"mathjax-{vendor.MATHJAX_VERSION}.tgz"
-    (copy / ".cache" / "npm").mkdir(parents=True)
-    shutil.copy2(tarball, copy / ".cache" / "npm")
-    proc = mkdocs_build(cwd=copy)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Converting notebook" in proc.stdout + proc.stderr  # really executed afresh
+def test_clean_build_elsewhere_is_byte_identical(
+    built_site: Path, clean_build: tuple[Path, str]
+) -> None:
+    """Two builds of the same sources, the second with no cache in another folder (conftest
+    copies what a clone would hold and builds it while the other tests run): the same bytes."""
+    copy, log = clean_build
+    assert "Converting notebook" in log  # really executed afresh
     ours, theirs = tree_hashes(built_site), tree_hashes(copy / "site")
     assert sorted(ours) == sorted(theirs)
     differ = [path for path in ours if ours[path] != theirs[path]]
