@@ -289,7 +289,7 @@ def recover(layout: Layout) -> list[str]:
 
     An ``.<name>.old-*`` folder with no ``<name>`` beside it was being swapped out: it is put
     back (the recorded fingerprint still describes it). Every other ``.new``/``.old`` folder in
-    ``layout.out`` and every scratch folder in ``layout.cache`` is deleted. Call it holding
+    ``layout.out`` and every folder in ``layout.cache`` (all scratch) is deleted. Call it holding
     :func:`build_lock`.
     """
     fixed: set[str] = set()
@@ -304,11 +304,10 @@ def recover(layout: Layout) -> list[str]:
             else:
                 shutil.rmtree(child)
             fixed.add(match["name"])
-    if layout.cache.is_dir():
-        for child in sorted(layout.cache.glob(_SCRATCH_PREFIX + "*")):
-            if child.is_dir():
-                shutil.rmtree(child)
-                fixed.add(child.name.removeprefix(_SCRATCH_PREFIX).rsplit("-", 1)[0])
+    if layout.cache.is_dir():  # holds stamps, the lock, and scratch folders (older ones unprefixed)
+        for child in sorted(p for p in layout.cache.iterdir() if p.is_dir()):
+            shutil.rmtree(child)
+            fixed.add(child.name.removeprefix(_SCRATCH_PREFIX).rsplit("-", 1)[0])
     return sorted(fixed)
 
 
