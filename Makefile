@@ -6,6 +6,7 @@
 #   make test-quick  the inner loop: no site build, no browser
 #   make screenshots  full-page screenshots of every page, light and dark, into screenshots/
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
+#   make mathjax   only install the site's MathJax (offline: MATHJAX_DIR, see sitebuild/vendor.py)
 #   make lint      ruff check + ruff format --check
 #   make bench     generated kernels vs torch CPU vs a NumPy loop, lowering times, explorer load
 #   make bench-record  re-measure data/kernel_times.json (the timings the site shows)
@@ -21,7 +22,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser node diagrams
+.PHONY: docs serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser node diagrams mathjax
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +53,12 @@ browser:
 diagrams: deps-docs
 	$(PY) -m sitebuild diagrams
 
-docs: diagrams
+# The site's own MathJax first: offline with no cached tarball, `make docs` stops here at once
+# and says what to fetch (or set MATHJAX_DIR: sitebuild/vendor.py).
+mathjax: deps-docs
+	$(PY) -m sitebuild mathjax
+
+docs: mathjax diagrams
 	$(PY) -m mkdocs build --strict
 
 serve: deps-docs

@@ -1,7 +1,10 @@
 """MkDocs hooks for the gated-ref site (``hooks:`` in mkdocs.yml).
 
+- ``on_config``: keys mkdocs-jupyter's cache (below), and has nbconvert read
+  ``sitebuild/jupyter/`` (encrypted kernel transport: no warning per notebook).
 - ``on_pre_build``: installs the site's own MathJax and runs the diagram runner, the same one
-  ``make diagrams`` calls; a failing script stops the build, naming it with its traceback. Then
+  ``make diagrams`` calls, on the project of the ``mkdocs.yml`` being built; each rendered
+  script gets a line, and a failing script stops the build, naming it with its traceback. Then
   keys mkdocs-jupyter's cache on what the notebooks read: ``gated_ref`` (see
   ``sitebuild.notebooks``) and the diagrams' ``results.json`` files. The pages
   ``diagrams/cell_pages.py`` generates, one per cell and one equation sheet per cell, are put
@@ -70,6 +73,13 @@ _published: dict[str, Path] = {}  # site path -> file under docs/generated/*/pub
 _mkdocs_outputs: set[str] = set()
 
 
+def project_root(config: MkDocsConfig) -> Path:
+    """The folder of the ``mkdocs.yml`` being built (this repository, or a test's copy)."""
+    if config.config_file_path:
+        return Path(config.config_file_path).resolve().parent
+    return ROOT
+
+
 def notebook_cache_key(root: Path = ROOT) -> str:
     """What executed notebooks depend on: the package, the toolchain, the committed records in
     ``data/`` (``docs/notebooks/adding_problem.ipynb`` reads the experiment record) and the
@@ -84,9 +94,17 @@ def notebook_cache_key(root: Path = ROOT) -> str:
     return h.hexdigest()[:16]
 
 
+#: nbconvert's configuration for the notebooks this build executes.
+JUPYTER_CONFIG = ROOT / "sitebuild" / "jupyter"
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Point mkdocs-jupyter's cache at a folder keyed on its inputs (again after the diagrams)."""
+    """Point mkdocs-jupyter's cache at a folder keyed on its inputs (again after the diagrams);
+    put the build's nbconvert configuration first on ``JUPYTER_CONFIG_PATH``."""
     _key_notebook_cache(config)
+    paths = [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    if str(JUPYTER_CONFIG) not in paths:
+        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(JUPYTER_CONFIG), *paths])
     return config
 
 
@@ -94,21 +112,27 @@ def _key_notebook_cache(config: MkDocsConfig) -> None:
     global _notebook_cache
     plugin = config.plugins.get(_JUPYTER)
     if plugin is not None:
-        _notebook_cache = ROOT / ".cache" / "mkdocs-jupyter" / notebook_cache_key()
+        root = project_root(config)
+        _notebook_cache = root / ".cache" / "mkdocs-jupyter" / notebook_cache_key(root)
         plugin.config["cache_dir"] = str(_notebook_cache)
+
+
+def _log_progress(name: str, seconds: float, status: str) -> None:
+    if status != "up to date":  # the summary counts those
+        log.info("diagram %s: %.1f s, %s", name, seconds, status)
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
     """Install MathJax into docs/generated/_vendor, render out-of-date diagrams, then key the
     notebook cache on their results and read the equation index."""
-    docs = Path(config.docs_dir)
+    docs, root = Path(config.docs_dir), project_root(config)
     try:
-        vendor.install_mathjax(ROOT / ".cache" / "npm", docs / "generated" / "_vendor" / "mathjax")
+        vendor.install_mathjax(root / ".cache" / "npm", docs / "generated" / "_vendor" / "mathjax")
     except vendor.VendorError as exc:
         raise PluginError(str(exc)) from exc
-    layout = runner.Layout.for_repo(ROOT)
+    layout = runner.Layout.for_repo(root)
     try:
-        report = runner.run(layout)
+        report = runner.run(layout, progress=_log_progress)
     except runner.DiagramError as exc:
         raise PluginError(f"diagram build failed:\n{exc}") from exc
     log.info(report.summary())

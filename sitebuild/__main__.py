@@ -1,6 +1,9 @@
 """Command line: ``python -m sitebuild diagrams [NAME ...] [--force]`` and ``... mathjax``.
 
-The Makefile's entry points; ``mkdocs build`` runs the same steps from its hook.
+The Makefile's entry points; ``mkdocs build`` runs the same steps from its hook. ``diagrams``
+prints one line per script as it finishes (name, seconds, rendered / up to date / failed) and a
+summary; ``mathjax`` installs the site's MathJax (``MATHJAX_DIR`` works offline: see
+``sitebuild/vendor.py``). ``--root`` builds another checkout (the tests' throwaway ones).
 """
 
 from __future__ import annotations
@@ -16,9 +19,15 @@ from sitebuild import runner, vendor
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def print_progress(name: str, seconds: float, status: str) -> None:
+    """One line for a finished script: its name, seconds, and what happened."""
+    print(f"  {name:<24} {seconds:6.1f} s  {status}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen step; returns the process exit status."""
     parser = argparse.ArgumentParser(prog="python -m sitebuild", description=__doc__)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout (default: this one)")
     sub = parser.add_subparsers(dest="step", required=True)
     diagrams = sub.add_parser("diagrams", help="render out-of-date diagrams/*.py")
     diagrams.add_argument("names", nargs="*", help="only these scripts (file stems)")
@@ -27,15 +36,22 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("mathjax", help="install the site's own MathJax into docs/generated")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    root = args.root.resolve()
     start = time.perf_counter()
     try:
         if args.step == "diagrams":
-            layout = runner.Layout.for_repo(ROOT)
-            report = runner.run(layout, only=args.names or None, force=args.force, jobs=args.jobs)
-            print(f"{report.summary()} in {time.perf_counter() - start:.1f} s")
+            layout = runner.Layout.for_repo(root)
+            report = runner.run(
+                layout,
+                only=args.names or None,
+                force=args.force,
+                jobs=args.jobs,
+                progress=print_progress,
+            )
+            print(f"{report.summary()} in {time.perf_counter() - start:.1f} s", flush=True)
         else:
-            dest = ROOT / "docs" / "generated" / "_vendor" / "mathjax"
-            vendor.install_mathjax(ROOT / ".cache" / "npm", dest)
+            dest = root / "docs" / "generated" / "_vendor" / "mathjax"
+            vendor.install_mathjax(root / ".cache" / "npm", dest)
     except (runner.DiagramError, vendor.VendorError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -10,11 +10,19 @@ A diagram script is one figure or table (sphinx-gallery's convention):
 
 Scripts whose name starts with ``_`` are helpers (a shared style, say) and are not run.
 
-Each script runs in its own interpreter (``sitebuild/_render_one.py``), into a scratch folder.
-Only when it succeeds are its outputs copied into ``docs/generated/<name>/``, file by file, each
-through a temporary file and ``os.replace``, and only when the bytes differ; files it no longer
-writes are removed. So a failing script leaves the previous output exactly as it was, a reader
-never sees half a file, and an unchanged figure keeps its bytes and its mtime.
+Each script runs in its own interpreter (``sitebuild/_render_one.py``), into a scratch folder
+under ``.cache/diagrams/``. Only when it succeeds is its folder swapped in whole: the new folder is
+built beside the old one as ``docs/generated/.<name>.new-XXXX``, the old one is renamed to
+``.<name>.old-XXXX``, the new one renamed into place, the old one deleted. Files whose bytes did
+not change keep their mtime, and when nothing changed nothing is touched. So a failing (or
+killed) script leaves the previous folder exactly as it was, and a reader never sees a folder of
+mixed old and new files. A build killed between the two renames leaves an ``.old`` folder and no
+current one: the next run puts it back (its fingerprint still describes it), and deletes any other
+leftover ``.new``/``.old`` folder and scratch folder before it starts.
+
+One build at a time: :func:`run` holds an exclusive lock on ``.cache/diagrams/build.lock``
+(``fcntl.flock``, released by the kernel even when the holder is killed). A second build says who
+holds it and waits, up to ``GATED_REF_LOCK_TIMEOUT`` seconds (default 900), then gives up.
 
 A script is skipped when its fingerprint is unchanged: a SHA-256 over the script, every module
 inside the repository that it imported last time (``diagrams/_style.py``; for a module of a
@@ -26,17 +34,22 @@ successful render.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +60,14 @@ PROTOCOL = "1"
 DRIVER = Path(__file__).with_name("_render_one.py")
 #: Seconds a single script may run before the build gives up on it.
 DEFAULT_TIMEOUT = float(os.environ.get("GATED_REF_DIAGRAM_TIMEOUT", "600"))
+#: Seconds a build waits for another one holding the lock before giving up.
+DEFAULT_LOCK_TIMEOUT = float(os.environ.get("GATED_REF_LOCK_TIMEOUT", "900"))
+LOCK_NAME = "build.lock"
+#: A script's folder being swapped in (``.new``) or out (``.old``), and a render's scratch.
+_SWAP = re.compile(r"\.(?P<name>[^/]+)\.(?P<kind>new|old)-[A-Za-z0-9_]+")
+_SCRATCH_PREFIX = ".scratch-"
+#: Called as each script is done: (script stem, seconds, "rendered" / "up to date" / "failed").
+Progress = Callable[[str, float, str], None]
 
 
 class DiagramError(RuntimeError):
@@ -81,12 +102,13 @@ class Report:
     rendered: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for the build log."""
+        """One line for the build log (the scripts themselves are named as each finishes)."""
         text = f"diagrams: {len(self.rendered)} rendered, {len(self.skipped)} up to date"
-        if self.rendered:
-            text += f" (rendered: {', '.join(self.rendered)})"
+        if self.recovered:
+            text += f"; cleaned up after an interrupted build: {', '.join(self.recovered)}"
         if self.removed:
             text += f"; removed stale: {', '.join(self.removed)}"
         return text
@@ -217,22 +239,152 @@ def _produced_files(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def sync_folder(produced: Mapping[str, bytes], dest: Path) -> None:
-    """Make ``dest`` hold exactly ``produced`` (relative path -> bytes), rewriting only changes."""
-    for rel, data in produced.items():
-        write_atomic(dest / rel, data)
+def _swap_path(dest: Path, kind: str, token: str) -> Path:
+    return dest.with_name(f".{dest.name}.{kind}-{token}")
+
+
+def swap_in(produced: Mapping[str, bytes], dest: Path) -> bool:
+    """Replace the folder ``dest`` whole by one holding exactly ``produced`` (path -> bytes).
+
+    The new folder is written beside ``dest`` (``.<name>.new-XXXX``), then two renames swap it
+    in; files whose bytes are unchanged keep their mtime. Returns False, touching nothing,
+    when ``dest`` already holds exactly these files.
+    """
+    current: dict[str, Path] = {}
     if dest.is_dir():
-        for path in sorted(dest.rglob("*"), reverse=True):
-            rel = path.relative_to(dest).as_posix()
-            if path.is_file() and rel not in produced:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        current = {p.relative_to(dest).as_posix(): p for p in dest.rglob("*") if p.is_file()}
+        if current.keys() == produced.keys() and all(
+            current[rel].read_bytes() == data for rel, data in produced.items()
+        ):
+            return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    new = Path(tempfile.mkdtemp(prefix=f".{dest.name}.new-", dir=dest.parent))
+    token = new.name.rsplit("-", 1)[1]
+    old = _swap_path(dest, "old", token)
+    try:
+        os.chmod(new, 0o755)
+        for rel, data in produced.items():
+            target = new / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            os.chmod(target, 0o644)
+            before = current.get(rel)
+            if before is not None and before.read_bytes() == data:
+                st = before.stat()
+                os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+        if dest.exists():
+            os.rename(dest, old)
+        os.rename(new, dest)
+    except BaseException:
+        if old.exists() and not dest.exists():
+            os.rename(old, dest)
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
+def recover(layout: Layout) -> list[str]:
+    """Clean up after a build that was stopped half-way (killed, say); returns the names fixed.
+
+    An ``.<name>.old-*`` folder with no ``<name>`` beside it was being swapped out: it is put
+    back (the recorded fingerprint still describes it). Every other ``.new``/``.old`` folder in
+    ``layout.out`` and every folder in ``layout.cache`` (all scratch) is deleted. Call it holding
+    :func:`build_lock`.
+    """
+    fixed: set[str] = set()
+    if layout.out.is_dir():
+        for child in sorted(layout.out.iterdir()):  # ".a.new-*" sorts before ".a.old-*"
+            match = _SWAP.fullmatch(child.name)
+            if match is None or not child.is_dir():
+                continue
+            current = layout.out / match["name"]
+            if match["kind"] == "old" and not current.exists():
+                os.rename(child, current)
+            else:
+                shutil.rmtree(child)
+            fixed.add(match["name"])
+    if layout.cache.is_dir():  # holds stamps, the lock, and scratch folders (older ones unprefixed)
+        for child in sorted(p for p in layout.cache.iterdir() if p.is_dir()):
+            shutil.rmtree(child)
+            fixed.add(child.name.removeprefix(_SCRATCH_PREFIX).rsplit("-", 1)[0])
+    return sorted(fixed)
+
+
+_held: dict[Path, list[int]] = {}  # lock path -> [file descriptor, depth], this process
+_held_guard = threading.Lock()
+
+
+def _holder(fd: int) -> str:
+    text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    return text or "another process (it has not said who it is yet)"
+
+
+@contextmanager
+def build_lock(layout: Layout, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the build's exclusive lock, ``<layout.cache>/build.lock``, for the ``with`` block.
+
+    Re-entrant within a process. If another process holds it, says who (pid, command, since
+    when) and waits up to ``timeout`` seconds, then raises :class:`DiagramError` naming it.
+    """
+    path = layout.cache / LOCK_NAME
+    with _held_guard:
+        entry = _held.get(path)
+        if entry is not None:
+            entry[1] += 1
+    if entry is not None:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                entry[1] -= 1
+        return
+    layout.cache.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(fd)
+                if time.monotonic() >= deadline:
+                    raise DiagramError(
+                        f"another build is running: {path} is held by {holder}; gave up after "
+                        f"{timeout:g} s (GATED_REF_LOCK_TIMEOUT). Let it finish or stop it, "
+                        "then build again."
+                    ) from None
+                if not waiting:
+                    log.info(
+                        "waiting up to %g s for another build to finish: %s is held by %s",
+                        timeout,
+                        path,
+                        holder,
+                    )
+                    waiting = True
+                time.sleep(0.2)
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
+        command = " ".join(sys.argv) or sys.executable
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} ({command}), since {since}\n".encode(), 0)
+        with _held_guard:
+            _held[path] = [fd, 1]
+        try:
+            yield
+        finally:
+            with _held_guard:
+                del _held[path]
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # releases the lock
 
 
 @dataclass
 class _Result:
     script: Path
+    seconds: float
     error: str | None = None
 
 
@@ -248,14 +400,23 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def render(layout: Layout, script: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Run one script into a scratch folder; on success publish its outputs and fingerprint.
+def _tail(text: str, lines: int = 40) -> str:
+    kept = text.strip().splitlines()
+    cut = len(kept) - lines
+    return "\n".join(([f"[... {cut} lines ...]"] if cut > 0 else []) + kept[-lines:])
 
-    Raises :class:`DiagramError` naming the script, with its traceback, when it fails.
+
+def render(layout: Layout, script: Path, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Run one script into a scratch folder; on success swap in its outputs, record its
+    fingerprint.
+
+    Raises :class:`DiagramError` naming the script, with its traceback, when it fails or runs
+    past ``timeout`` seconds.
     """
     name = _display_name(layout, script)
     layout.cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"{script.stem}-", dir=layout.cache) as scratch:
+    prefix = f"{_SCRATCH_PREFIX}{script.stem}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=layout.cache) as scratch:
         out_dir = Path(scratch) / "out"
         report = Path(scratch) / "report.json"
         cmd = [
@@ -280,7 +441,12 @@ def render(layout: Layout, script: Path, timeout: float = DEFAULT_TIMEOUT) -> No
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired as exc:
-            raise DiagramError(f"{name} ran past {timeout:g} s and was stopped") from exc
+            said = exc.stderr or exc.stdout or b""
+            said = said.decode("utf-8", "replace") if isinstance(said, bytes) else said
+            detail = f"; its last output:\n{_tail(said)}" if said.strip() else ""
+            raise DiagramError(
+                f"{name} ran past {timeout:g} s and was stopped (GATED_REF_DIAGRAM_TIMEOUT){detail}"
+            ) from exc
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip()
             raise DiagramError(f"{name} failed (exit {proc.returncode}):\n{detail}")
@@ -288,7 +454,7 @@ def render(layout: Layout, script: Path, timeout: float = DEFAULT_TIMEOUT) -> No
         produced = _produced_files(out_dir)
         if not produced:
             raise DiagramError(f"{name}: main(out_dir) wrote no files into out_dir")
-        sync_folder(produced, layout.out / script.stem)
+        swap_in(produced, layout.out / script.stem)
         stamp = {
             "script": name,
             "title": info["title"],
@@ -334,15 +500,32 @@ def run(
     force: bool = False,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> Report:
     """Render every out-of-date script, in parallel on up to ``jobs`` cores.
 
     ``only`` restricts the run to the named scripts (stems); ``force`` ignores fingerprints.
-    Every script is attempted; if any failed, :class:`DiagramError` is raised afterwards with
-    all their tracebacks, and their previous outputs are left untouched.
+    ``progress`` is told about each script as it is done. Every script is attempted; if any
+    failed, :class:`DiagramError` is raised afterwards with all their tracebacks, and their
+    previous outputs are left untouched. Holds :func:`build_lock` throughout (waiting up to
+    ``lock_timeout`` seconds for it) and first cleans up after an interrupted build.
     """
+    with build_lock(layout, timeout=lock_timeout):
+        return _run_locked(layout, only, force, jobs, timeout, progress)
+
+
+def _run_locked(
+    layout: Layout,
+    only: Sequence[str] | None,
+    force: bool,
+    jobs: int | None,
+    timeout: float,
+    progress: Progress | None,
+) -> Report:
+    tell = progress or (lambda name, seconds, status: None)
     scripts = discover(layout.scripts)
-    report = Report()
+    report = Report(recovered=recover(layout))
     if only is None:
         report.removed = remove_stale(layout, scripts)
     else:
@@ -353,8 +536,10 @@ def run(
         scripts = [s for s in scripts if s.stem in only]
     todo = []
     for script in scripts:
+        start = time.perf_counter()
         if not force and is_up_to_date(layout, script):
             report.skipped.append(script.stem)
+            tell(script.stem, time.perf_counter() - start, "up to date")
         else:
             todo.append(script)
     if not todo:
@@ -362,14 +547,21 @@ def run(
     workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
 
     def attempt(script: Path) -> _Result:
+        start = time.perf_counter()
         try:
             render(layout, script, timeout=timeout)
         except DiagramError as exc:
-            return _Result(script, str(exc))
-        return _Result(script)
+            return _Result(script, time.perf_counter() - start, str(exc))
+        return _Result(script, time.perf_counter() - start)
 
+    results = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(attempt, todo))
+        for future in as_completed([pool.submit(attempt, s) for s in todo]):
+            result = future.result()
+            results.append(result)
+            tell(result.script.stem, result.seconds, "failed" if result.error else "rendered")
+    order = {s: i for i, s in enumerate(todo)}
+    results.sort(key=lambda r: order[r.script])
     failures = [r.error for r in results if r.error]
     report.rendered = [r.script.stem for r in results if not r.error]
     if failures:

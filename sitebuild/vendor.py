@@ -4,6 +4,17 @@ The tarball is fetched once with npm's own client (``npm pack``) into ``.cache/n
 SHA-512 is checked against the pinned integrity below (the one the npm registry publishes), and
 the browser bundle is unpacked into ``docs/generated/_vendor/mathjax/``, which MkDocs copies
 into the site. Nothing is requested from a CDN at run time.
+
+Offline: ``npm pack`` gets one try and a short timeout (``GATED_REF_NPM_TIMEOUT`` seconds,
+default 30), and its failure stops the build at once with what to fetch and where to put it.
+Two ways to build without the registry:
+
+- copy ``mathjax-3.2.2.tgz`` (``npm pack mathjax@3.2.2`` on any machine with network) into
+  ``.cache/npm/``; or
+- set ``MATHJAX_DIR`` to that tarball, or to an unpacked MathJax 3.2.2 package: the folder
+  holding ``package.json`` and ``es5/`` (``node_modules/mathjax``, or the ``package/`` folder
+  of the unpacked tarball). A tarball is checked against the pinned integrity, a folder against
+  its ``package.json`` name and version.
 """
 
 from __future__ import annotations
@@ -12,10 +23,12 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger("mkdocs.plugins.sitebuild")
@@ -31,13 +44,37 @@ MATHJAX_INTEGRITY = (
 MATHJAX_PARTS = ("tex-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
 
 
+#: Seconds ``npm pack`` may take before the build says it cannot reach the registry.
+NPM_TIMEOUT = float(os.environ.get("GATED_REF_NPM_TIMEOUT", "30"))
+
+
 class VendorError(RuntimeError):
     """A vendored asset could not be fetched or did not match its pinned hash."""
+
+
+def _how_to_get(tarball: Path) -> str:
+    return (
+        f"The site serves its own MathJax {MATHJAX_VERSION}; to build without the npm registry:\n"
+        f"  - on a machine with network, run `npm pack mathjax@{MATHJAX_VERSION}` and copy "
+        f"{tarball.name} to {tarball}; or\n"
+        f"  - set MATHJAX_DIR to that tarball, or to an unpacked mathjax {MATHJAX_VERSION} package "
+        "(the folder holding package.json and es5/)."
+    )
 
 
 def _integrity(path: Path) -> str:
     digest = hashlib.sha512(path.read_bytes()).digest()
     return "sha512-" + base64.b64encode(digest).decode()
+
+
+def _npm_summary(stderr: str, lines: int = 4) -> str:
+    """npm's error, without its stack trace: the first few lines, indented."""
+    kept = []
+    for line in stderr.strip().splitlines():
+        if line.strip().removeprefix("npm error").lstrip().startswith("at "):
+            break
+        kept.append("    " + line.strip())
+    return "\n".join(kept[:lines])
 
 
 def fetch_mathjax(cache_dir: Path) -> Path:
@@ -47,17 +84,35 @@ def fetch_mathjax(cache_dir: Path) -> Path:
         npm = shutil.which("npm")
         if npm is None:
             raise VendorError(
-                "npm not found: the site serves its own MathJax, fetched from the npm registry "
-                "at build time. Install Node.js and npm (Debian: apt-get install npm)."
+                f"npm not found, and {tarball} is missing. Install Node.js and npm (Debian: "
+                "apt-get install npm), or get the tarball yourself.\n" + _how_to_get(tarball)
             )
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-            cmd = [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--json", "--pack-destination"]
-            proc = subprocess.run(
-                [*cmd, scratch], capture_output=True, text=True, cwd=scratch, check=False
-            )
+            # One attempt and a short timeout: offline, the build stops now, not after npm's
+            # retries (minutes).
+            cmd = [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--json", "--fetch-retries=0"]
+            cmd += [f"--fetch-timeout={int(NPM_TIMEOUT * 1000)}", "--pack-destination", scratch]
+            try:
+                proc = subprocess.run(
+                    cmd,
+                    capture_output=True,
+                    text=True,
+                    cwd=scratch,
+                    check=False,
+                    timeout=NPM_TIMEOUT + 30,
+                )
+            except subprocess.TimeoutExpired:
+                raise VendorError(
+                    f"npm pack mathjax@{MATHJAX_VERSION} did not finish in {NPM_TIMEOUT + 30:g} s "
+                    "(no network?).\n" + _how_to_get(tarball)
+                ) from None
             if proc.returncode != 0:
-                raise VendorError(f"npm pack mathjax@{MATHJAX_VERSION} failed:\n{proc.stderr}")
+                said = _npm_summary(proc.stderr)
+                raise VendorError(
+                    f"npm pack mathjax@{MATHJAX_VERSION} failed (exit {proc.returncode}; no "
+                    f"network, or the registry unreachable?):\n{said}\n" + _how_to_get(tarball)
+                )
             filename = json.loads(proc.stdout)[0]["filename"]
             Path(scratch, filename).replace(tarball)
     got = _integrity(tarball)
@@ -70,37 +125,106 @@ def fetch_mathjax(cache_dir: Path) -> Path:
     return tarball
 
 
-def install_mathjax(cache_dir: Path, dest: Path) -> bool:
+def _wanted(rel: str) -> str | None:
+    """Where a file of the package (path relative to the package root) goes in the install."""
+    if rel == "LICENSE":
+        return rel
+    if any(rel.startswith(f"es5/{part}") for part in MATHJAX_PARTS):
+        return rel.removeprefix("es5/")
+    return None
+
+
+def _from_tarball(tarball: Path) -> Iterator[tuple[str, bytes]]:
+    with tarfile.open(tarball, "r:gz") as archive:
+        for member in archive.getmembers():
+            if member.isfile() and member.name.startswith("package/"):
+                rel = _wanted(member.name.removeprefix("package/"))
+                if rel is not None:
+                    with archive.extractfile(member) as src:
+                        yield rel, src.read()
+
+
+def _package_folder(folder: Path) -> Path:
+    """The MathJax package inside ``folder`` (itself, or its ``package/``), checked."""
+    if not (folder / "package.json").is_file() and (folder / "package" / "package.json").is_file():
+        folder = folder / "package"
+    try:
+        meta = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VendorError(
+            f"MATHJAX_DIR={folder}: no readable package.json ({exc}); expected an unpacked "
+            f"mathjax {MATHJAX_VERSION} package (package.json and es5/) or its .tgz"
+        ) from exc
+    got = (meta.get("name"), meta.get("version"))
+    if got != ("mathjax", MATHJAX_VERSION):
+        raise VendorError(
+            f"MATHJAX_DIR={folder}: package.json says {got[0]} {got[1]}, expected mathjax "
+            f"{MATHJAX_VERSION}"
+        )
+    return folder
+
+
+def _from_folder(folder: Path) -> Iterator[tuple[str, bytes]]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            rel = _wanted(path.relative_to(folder).as_posix())
+            if rel is not None:
+                yield rel, path.read_bytes()
+
+
+def _source_files(cache_dir: Path, source: Path | None) -> tuple[str, Iterator[tuple[str, bytes]]]:
+    """A name for where MathJax comes from, and its files (install path, bytes)."""
+    if source is None:
+        tarball = fetch_mathjax(cache_dir)
+        return tarball.name, _from_tarball(tarball)
+    if source.is_dir():
+        folder = _package_folder(source)
+        return f"MATHJAX_DIR={folder}", _from_folder(folder)
+    if source.is_file():
+        got = _integrity(source)
+        if got != MATHJAX_INTEGRITY:
+            raise VendorError(
+                f"MATHJAX_DIR={source}: integrity {got}, expected {MATHJAX_INTEGRITY} "
+                f"(mathjax-{MATHJAX_VERSION}.tgz from `npm pack mathjax@{MATHJAX_VERSION}`)"
+            )
+        return f"MATHJAX_DIR={source}", _from_tarball(source)
+    raise VendorError(
+        f"MATHJAX_DIR={source}: no such file or folder; expected mathjax-{MATHJAX_VERSION}.tgz "
+        "or an unpacked mathjax package (package.json and es5/)"
+    )
+
+
+def install_mathjax(cache_dir: Path, dest: Path, source: Path | str | None = None) -> bool:
     """Unpack MathJax's browser bundle into ``dest`` unless already there.
 
-    Returns True when it (re)installed. The folder is swapped in whole, so a failed unpack
-    leaves the previous one.
+    It comes from ``source`` (the tarball or an unpacked package; default: the ``MATHJAX_DIR``
+    environment variable), else from the verified tarball in ``cache_dir``, fetched with npm if
+    missing. Returns True when it (re)installed. The folder is swapped in whole, so a failed
+    unpack leaves the previous one.
     """
+    if source is None:
+        source = os.environ.get("MATHJAX_DIR") or None
+    source = Path(source).expanduser().resolve() if source is not None else None
+    if source is not None and not source.exists():
+        _source_files(cache_dir, source)  # raises, naming MATHJAX_DIR
     stamp = dest / ".installed"
-    expected = f"mathjax {MATHJAX_VERSION} {MATHJAX_INTEGRITY} {' '.join(MATHJAX_PARTS)}\n"
+    expected = f"mathjax {MATHJAX_VERSION} {' '.join(MATHJAX_PARTS)}\n"
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == expected:
         return False
-    tarball = fetch_mathjax(cache_dir)
+    origin, files = _source_files(cache_dir, source)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".mathjax-", dir=dest.parent) as scratch:
         staging = Path(scratch) / "mathjax"
-        prefixes = tuple(f"package/es5/{part}" for part in MATHJAX_PARTS)
-        with tarfile.open(tarball, "r:gz") as archive:
-            for member in archive.getmembers():
-                if member.isfile() and (
-                    member.name.startswith(prefixes) or member.name == "package/LICENSE"
-                ):
-                    rel = member.name.removeprefix("package/").removeprefix("es5/")
-                    target = staging / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.extractfile(member) as src:
-                        target.write_bytes(src.read())
+        for rel, data in files:
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         if not (staging / "tex-chtml.js").is_file():
-            raise VendorError(f"{tarball.name}: no es5/tex-chtml.js inside")
+            raise VendorError(f"{origin}: no es5/tex-chtml.js inside")
         (staging / ".installed").write_text(expected, encoding="utf-8")
         old = Path(scratch) / "old"
         if dest.exists():
             dest.replace(old)
         staging.replace(dest)
-    log.info("MathJax %s installed into %s", MATHJAX_VERSION, dest)
+    log.info("MathJax %s installed into %s (from %s)", MATHJAX_VERSION, dest, origin)
     return True
