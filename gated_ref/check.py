@@ -131,6 +131,8 @@ def _error(value: np.ndarray, oracle: np.ndarray) -> float:
 
 
 def _sizes(spec: CellSpec, sizes: Mapping[str, int] | None) -> dict[str, int]:
+    if sizes is not None and not isinstance(sizes, Mapping):
+        raise ValueError(f"sizes: got {type(sizes)}, expected a mapping such as {{'batch': 2}}")
     given = dict(sizes or {})
     known = set(DEFAULT_SIZES) | set(spec.sizes)
     unknown = sorted(set(given) - known)
@@ -391,13 +393,16 @@ def check(
         The report, with ``.ok``, ``.failures`` and one row per check and per array.
 
     Raises:
-        ValueError: ``spec`` is neither a CellSpec nor a cell name, or ``sizes`` is malformed.
+        ValueError: ``spec`` is neither a CellSpec nor a cell name, ``sizes`` is malformed or
+            ``seed`` is not a non-negative integer.
         KeyError: ``spec`` names no built-in cell.
     """
     if isinstance(spec, str):
         spec = cell(spec)
     if not isinstance(spec, CellSpec):
         raise ValueError(f"spec: expected a CellSpec or a cell name, got {type(spec)}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed: got {seed!r}, expected a non-negative integer")
     full = _sizes(spec, sizes)
     rng = np.random.default_rng(seed)
     kernel = lower(spec)

@@ -593,11 +593,11 @@ def derive(spec: CellSpec | str) -> Backward:
         from .cells import cell
 
         spec = cell(spec)
+    if not isinstance(spec, CellSpec):  # before the cache: it would hash the argument first
+        raise ValueError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
     return _derive(spec)
 
 
 @cache
 def _derive(spec: CellSpec) -> Backward:
-    if not isinstance(spec, CellSpec):
-        raise ValueError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
     return Backward(spec, backward_program(spec))

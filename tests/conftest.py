@@ -14,6 +14,15 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis draws the same examples on every run (derandomize), reads no saved examples from
+# earlier runs (database=None), has no time limit (the machine is shared) and prints a failing
+# example with its @reproduce_failure line.
+settings.register_profile(
+    "repeatable", derandomize=True, database=None, print_blob=True, deadline=None
+)
+settings.load_profile("repeatable")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the site's build modules (sitebuild/, hooks/) live at the top

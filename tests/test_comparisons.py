@@ -73,6 +73,8 @@ def test_one_bias_per_gate_is_exact_only_where_biases_are_only_added(comparison)
         folded["bias_hh"] = np.zeros_like(params["bias_hh"])
         same = np.allclose(kernel.forward(x, params)[0], kernel.forward(x, folded)[0])
         assert same == comparison.biases_only_summed(gr.cell(name)), name
+        # and what the literature says: only the reset-after GRU keeps b_hn inside r * (...)
+        assert same == (name != "gru"), name
 
 
 def test_stacked_count_uses_hidden_size_above_layer_one(comparison) -> None:  # noqa: ANN001
@@ -221,10 +223,22 @@ def test_spectral_radius_is_set_per_gate_block(flow) -> None:  # noqa: ANN001
 
 
 def test_direct_cell_path_is_the_forget_gate(flow) -> None:  # noqa: ANN001
+    """diag(f_t), against f_t from an LSTM loop written here (PyTorch's i, f, g, o blocks)."""
     spec = gr.cell("lstm")
     kernel = gr.lower(spec)
-    _, _, cache = kernel.forward(np.ones((4, 2, 3)), kernel.init_params(3, 5))
-    np.testing.assert_array_equal(flow.direct_path(spec, cache), cache["N_f"])
+    rng = np.random.default_rng(4)
+    params = kernel.init_params(3, 5, rng=rng)
+    x = rng.standard_normal((4, 2, 3))
+    _, _, cache = kernel.forward(x, params)
+    h, c, forget = np.zeros((2, 5)), np.zeros((2, 5)), []
+    for x_t in x:
+        a = x_t @ params["weight_ih"].T + params["bias_ih"] + h @ params["weight_hh"].T
+        i, f, g, o = np.split(a + params["bias_hh"], 4, axis=1)
+        i, f, o = (1 / (1 + np.exp(-v)) for v in (i, f, o))
+        c = f * c + i * np.tanh(g)
+        h = o * np.tanh(c)
+        forget.append(f)
+    np.testing.assert_allclose(flow.direct_path(spec, cache), np.stack(forget), rtol=1e-12)
 
 
 # ---- the adding problem ---------------------------------------------------------------------

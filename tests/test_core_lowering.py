@@ -7,6 +7,7 @@ import inspect
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,9 +62,23 @@ def test_generated_structure(name: str) -> None:
     assert "for " not in after
 
 
-def test_emit_is_deterministic() -> None:
-    spec = gr.cell("lstm_peephole")
-    assert emit(plan(spec), input_hash="h") == emit(plan(spec), input_hash="h")
+def other_hash_seed() -> str:
+    """A PYTHONHASHSEED this process does not run with: set and dict orders of str differ."""
+    return "54321" if os.environ.get("PYTHONHASHSEED") == "12345" else "12345"
+
+
+def test_emit_is_the_same_in_a_process_with_another_hash_seed() -> None:
+    """The kernel cache and the experiment record's fingerprint hash ``emit``'s text: a fresh
+    interpreter with another string-hash seed must print the same bytes."""
+    names = ("lstm_peephole", "gru_reset_before", "lstm_proj")
+    script = (
+        "import json, sys; import gated_ref as gr; from gated_ref.lower import emit, plan; "
+        "print(json.dumps([emit(plan(gr.cell(n)), input_hash='h') for n in sys.argv[1:]]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": other_hash_seed()}
+    there = json.loads(subprocess.check_output([sys.executable, "-c", script, *names], env=env))
+    here = [emit(plan(gr.cell(n)), input_hash="h") for n in names]
+    assert there == here
 
 
 def test_cache_is_reused_in_a_new_process(tmp_path: Path) -> None:
@@ -93,8 +108,12 @@ def test_cache_key_changes_with_the_equations() -> None:
     assert input_hash(variant(1)) != input_hash(variant(2))
 
 
-def test_pinned_sympy_is_the_one_in_the_banner() -> None:
-    assert importlib.metadata.version("sympy") == sp.__version__
+def test_the_installed_sympy_is_the_pinned_one() -> None:
+    """The generated code depends on SymPy's printer: the version that runs (and that the
+    banner prints) is the one pyproject.toml pins."""
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    pins = re.findall(r'"sympy==([^"]+)"', text)
+    assert pins == [sp.__version__] == [importlib.metadata.version("sympy")]
 
 
 Range = tuple[float, float]

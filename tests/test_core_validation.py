@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from core_helpers import problem
@@ -123,3 +125,228 @@ def test_changing_y_in_place_does_not_change_gradients() -> None:
     after = kernel.backward(dy, cache, dstate)
     for key in before:
         np.testing.assert_array_equal(before[key], after[key])
+
+
+# ---- every public error path: the argument, what came, what was expected ---------------------
+
+CELL_LIST = r"expected one of rnn_tanh, lstm, lstm_peephole"
+
+
+@pytest.mark.parametrize("bad", [[], None, (("weight_ih", 1),)], ids=["list", "None", "tuple"])
+def test_params_not_a_dict(bad: object) -> None:
+    kernel, _, x, *_ = problem("lstm", 2, 3, 4, 5)
+    got = re.escape(str(type(bad)))
+    with pytest.raises(ValueError, match=rf"params: expected a dict of arrays, got {got}"):
+        kernel.forward(x, bad)  # type: ignore[arg-type]
+
+
+# problem(name, T=2, B=3, I=4, H=5): lstm has G*H = 20; lstm_proj has P = 4; indrnn has G = 1.
+@pytest.mark.parametrize(
+    "name, key, reshape, message",
+    [
+        ("lstm", "weight_hh", (1, 20, 5), r"got \(1, 20, 5\), expected a 2-D array \(G\*H, H\)"),
+        ("lstm", "weight_hh", (100,), r"got \(100,\), expected a 2-D array \(G\*H, H\)"),
+        ("lstm", "weight_ih", (1, 20, 4), r"got shape \(1, 20, 4\), expected \(20, 4\)"),
+        ("lstm", "weight_ih", (80,), r"got shape \(80,\), expected \(20, 4\)"),
+        ("lstm", "bias_ih", (20, 1), r"got shape \(20, 1\), expected \(20,\)"),
+        ("lstm", "bias_hh", (1, 20), r"got shape \(1, 20\), expected \(20,\)"),
+        ("lstm_proj", "weight_hr", (1, 4, 5), r"got \(1, 4, 5\), expected a 2-D array \(P, H\)"),
+        ("indrnn", "weight_ih", (1, 5, 4), r"got \(1, 5, 4\), expected a 2-D array"),
+        ("indrnn", "recurrent_weight", (5,), r"got shape \(5,\), expected \(1, 5\)"),
+    ],
+    ids=[
+        "lstm-weight_hh-3D",
+        "lstm-weight_hh-1D",
+        "lstm-weight_ih-3D",
+        "lstm-weight_ih-1D",
+        "lstm-bias_ih-2D",
+        "lstm-bias_hh-2D",
+        "lstm_proj-weight_hr-3D",
+        "indrnn-weight_ih-3D",
+        "indrnn-recurrent_weight-1D",
+    ],
+)
+def test_parameter_of_the_wrong_rank(
+    name: str, key: str, reshape: tuple[int, ...], message: str
+) -> None:
+    kernel, params, x, *_ = problem(name, 2, 3, 4, 5)
+    params[key] = params[key].reshape(reshape)
+    with pytest.raises(ValueError, match=rf"^params\[{key!r}\]: {message}"):
+        kernel.forward(x, params)
+
+
+def test_parameter_not_an_array() -> None:
+    kernel, params, x, *_ = problem("lstm", 2, 3, 4, 5)
+    params["bias_ih"] = params["bias_ih"].tolist()  # type: ignore[assignment]
+    with pytest.raises(
+        ValueError,
+        match=r"params\['bias_ih'\]: expected a numpy array of shape \(20,\), got <class 'list'>",
+    ):
+        kernel.forward(x, params)
+
+
+def _call_with_state(arg: str, kernel, x, params, state, dy, dstate) -> None:  # noqa: ANN001
+    """forward with ``state`` (arg "state") or backward with ``dstate`` (arg "dstate")."""
+    if arg == "state":
+        kernel.forward(x, params, state)
+    else:
+        _, _, cache = kernel.forward(x, params)
+        kernel.backward(dy, cache, state)
+
+
+@pytest.mark.parametrize("arg", ["state", "dstate"])
+@pytest.mark.parametrize(
+    "case, error, message",
+    [
+        ("extra key", ValueError, r"{arg}: unexpected key\(s\) \['z'\]; expected \('h', 'c'\)"),
+        ("missing key", KeyError, r"{arg}: missing 'c'; cell 'lstm' expects \('h', 'c'\)"),
+        ("wrong shape", ValueError, r"{arg}\['c'\]: got shape \(3, 4\), expected \(3, 5\)"),
+        ("wrong dtype", ValueError, r"{arg}\['h'\]: got dtype float32, expected float64"),
+        ("not a dict", ValueError, r"{arg}: expected None or a dict with keys \('h', 'c'\)"),
+    ],
+    ids=["extra_key", "missing_key", "wrong_shape", "wrong_dtype", "not_a_dict"],
+)
+def test_state_and_dstate(arg: str, case: str, error: type, message: str) -> None:
+    kernel, params, x, state, dy, _ = problem("lstm", 2, 3, 4, 5)
+    bad: object = {
+        "extra key": {**state, "z": state["h"]},
+        "missing key": {"h": state["h"]},
+        "wrong shape": {"h": state["h"], "c": state["c"][:, :4]},
+        "wrong dtype": {"h": state["h"].astype(np.float32), "c": state["c"]},
+        "not a dict": [state["h"], state["c"]],
+    }[case]
+    with pytest.raises(error, match=message.format(arg=arg)):
+        _call_with_state(arg, kernel, x, params, bad, dy, None)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 0, 4), (2, 3, 0)], ids=["T=0", "B=0", "I=0"])
+def test_empty_dimension(shape: tuple[int, int, int]) -> None:
+    kernel, params, *_ = problem("lstm", 2, 3, 4, 5)
+    got = re.escape(str(shape))
+    with pytest.raises(ValueError, match=rf"x: got shape {got}, expected T, B, I >= 1"):
+        kernel.forward(np.zeros(shape), params)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf], ids=["nan", "+inf", "-inf"])
+@pytest.mark.parametrize(
+    "where",
+    [
+        "x",
+        "params['weight_ih']",
+        "params['weight_hh']",
+        "params['bias_ih']",
+        "params['bias_hh']",
+        "state['h']",
+        "state['c']",
+        "dy",
+        "dstate['h']",
+        "dstate['c']",
+    ],
+)
+def test_non_finite_values_rejected_everywhere(where: str, value: float) -> None:
+    kernel, params, x, state, dy, dstate = problem("lstm", 2, 3, 4, 5)
+    arrays = {"x": x, "dy": dy}
+    arrays |= {f"params[{k!r}]": v for k, v in params.items()}
+    arrays |= {f"state[{k!r}]": v for k, v in state.items()}
+    arrays |= {f"dstate[{k!r}]": v for k, v in dstate.items()}
+    target = arrays[where]
+    target[(-1,) * target.ndim] = value  # the last entry: the check must look at every one
+    message = rf"^{re.escape(where)}: got a non-finite value \({value}\), expected finite numbers"
+    with pytest.raises(ValueError, match=message):
+        _, _, cache = kernel.forward(x, params, state)
+        kernel.backward(dy, cache, dstate)
+
+
+@pytest.mark.parametrize(
+    "make, got",
+    [
+        (lambda cache, params: [cache], r"<class 'list'>"),
+        (lambda cache, params: None, r"<class 'NoneType'>"),
+        (lambda cache, params: params, r"None"),
+        (lambda cache, params: {}, r"None"),
+        (lambda cache, params: problem_cache("gru"), r"'gru'"),
+        (lambda cache, params: problem_cache("indrnn"), r"'indrnn'"),
+    ],
+    ids=["list", "None", "the_params_dict", "empty_dict", "gru_cache", "indrnn_cache"],
+)
+def test_not_a_cache(make, got: str) -> None:  # noqa: ANN001
+    kernel, params, x, state, dy, _ = problem("lstm", 2, 3, 4, 5)
+    _, _, cache = kernel.forward(x, params, state)
+    with pytest.raises(ValueError, match=rf"^cache: got one from {got}, expected this 'lstm'"):
+        kernel.backward(dy, make(cache, params))
+
+
+def problem_cache(name: str) -> dict:
+    """The cache of a forward pass of cell ``name`` on a small problem."""
+    kernel, params, x, state, *_ = problem(name, 2, 3, 4, 5)
+    return kernel.forward(x, params, state)[2]
+
+
+@pytest.mark.parametrize("arg", ["input_size", "hidden_size", "proj_size"])
+@pytest.mark.parametrize("value", [2.0, True, 0, -1, "3", None, np.int64(0)], ids=repr)
+def test_init_params_sizes(arg: str, value: object) -> None:
+    kernel = gr.lower("lstm_proj")
+    sizes = {"input_size": 3, "hidden_size": 4, "proj_size": 2, arg: value}
+    with pytest.raises(ValueError, match=rf"^{arg}: got {re.escape(repr(value))}, expected a pos"):
+        kernel.init_params(**sizes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name, extra, message",
+    [
+        ("lstm_proj", {}, r"sizes: got none, cell 'lstm_proj' expects \['proj_size'\]"),
+        ("lstm", {"proj_size": 2}, r"sizes: got \['proj_size'\], cell 'lstm' expects none"),
+        ("lstm_proj", {"proj_size": 2, "foo": 1}, r"sizes: got \['foo', 'proj_size'\], cell"),
+    ],
+    ids=["proj_size_missing", "proj_size_on_lstm", "unknown_size"],
+)
+def test_init_params_extra_sizes(name: str, extra: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        gr.lower(name).init_params(3, 4, **extra)
+
+
+@pytest.mark.parametrize("function", [gr.cell, gr.lower, gr.derive, gr.check])
+@pytest.mark.parametrize("name", ["lstmm", "", "LSTM", " lstm"], ids=repr)
+def test_unknown_names(function, name: str) -> None:  # noqa: ANN001
+    with pytest.raises(KeyError, match=rf"cell name: got {re.escape(repr(name))}, {CELL_LIST}"):
+        function(name)
+
+
+@pytest.mark.parametrize("bad", [42, None, b"lstm", ["lstm"]], ids=repr)
+@pytest.mark.parametrize(
+    "function, error, message",
+    [
+        (gr.cell, KeyError, r"cell name: got {got}, " + CELL_LIST),
+        (gr.lower, ValueError, r"spec: expected a CellSpec from gated_ref.cell\(name\), got {t}"),
+        (gr.derive, ValueError, r"spec: expected a CellSpec from gated_ref.cell\(name\), got {t}"),
+        (gr.check, ValueError, r"spec: expected a CellSpec or a cell name, got {t}"),
+    ],
+    ids=["cell", "lower", "derive", "check"],
+)
+def test_not_a_name_nor_a_spec(function, error: type, message: str, bad: object) -> None:  # noqa: ANN001
+    expected = message.format(got=re.escape(repr(bad)), t=re.escape(str(type(bad))))
+    with pytest.raises(error, match=expected):
+        function(bad)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"sizes": {"foo": 1}}, r"sizes: got unknown \['foo'\], expected keys among \['batch'"),
+        ({"sizes": {"batch": 0}}, r"sizes\['batch'\]: got 0, expected a positive integer"),
+        ({"sizes": {"steps": 2.0}}, r"sizes\['steps'\]: got 2.0, expected a positive integer"),
+        ({"sizes": {"batch": True}}, r"sizes\['batch'\]: got True, expected a positive integer"),
+        ({"sizes": [("batch", 2)]}, r"sizes: got <class 'list'>, expected a mapping"),
+        ({"seed": "a"}, r"seed: got 'a', expected a non-negative integer"),
+        ({"seed": -1}, r"seed: got -1, expected a non-negative integer"),
+    ],
+    ids=["unknown_size", "zero", "float", "bool", "sizes_not_a_mapping", "seed_str", "seed<0"],
+)
+def test_check_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        gr.check("rnn_tanh", **kwargs)
+
+
+def test_check_input_size_of_an_elementwise_cell() -> None:
+    with pytest.raises(ValueError, match=r"sizes\['input_size'\]: got 3, expected the hidden size"):
+        gr.check("gru_mut1", sizes={"input_size": 3, "hidden_size": 4})

@@ -75,9 +75,11 @@ def test_rnn2_gradient_norms_match_torch(sol) -> None:  # noqa: ANN001
 
 def test_lstm1_bias_redundancy_in_torch(sol) -> None:  # noqa: ANN001
     data = sol.lstm1_data()
-    lstm = torch.nn.LSTM(sol.LSTM_I, sol.LSTM_H, dtype=torch.float64)
+    with torch.random.fork_rng():  # the same module and input every run, in any test order
+        torch.manual_seed(sol.SEED)
+        lstm = torch.nn.LSTM(sol.LSTM_I, sol.LSTM_H, dtype=torch.float64)
+        x = torch.randn(sol.LSTM_T, sol.LSTM_B, sol.LSTM_I, dtype=torch.float64)
     assert lstm.bias_hh_l0.numel() == data["redundant"] == 4 * sol.LSTM_H
-    x = torch.randn(sol.LSTM_T, sol.LSTM_B, sol.LSTM_I, dtype=torch.float64)
     y, _ = lstm(x)
     y.pow(2).sum().backward()
     assert torch.allclose(lstm.bias_ih_l0.grad, lstm.bias_hh_l0.grad, rtol=1e-12, atol=0)

@@ -35,11 +35,15 @@ CELL_NAMES: tuple[str, ...] = tuple(
 )
 
 
-@cache
 def cell(name: str) -> CellSpec:
     """The symbolic cell called ``name`` (one of :data:`CELL_NAMES`)."""
     if not isinstance(name, str) or name not in CELL_NAMES:
         raise KeyError(f"cell name: got {name!r}, expected one of {', '.join(CELL_NAMES)}")
+    return _built(name)
+
+
+@cache  # after the check: an unhashable name must get the message above, not a TypeError
+def _built(name: str) -> CellSpec:
     spec = _MODULES[name].build()
     if not isinstance(spec, CellSpec) or spec.name != name:
         got = getattr(spec, "name", type(spec))
