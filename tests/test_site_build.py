@@ -69,6 +69,15 @@ def test_clean_build_elsewhere_is_byte_identical(
     assert differ == [], f"files that differ between two clean builds: {differ}"
 
 
+def test_figures_carry_no_date(built_site: Path) -> None:
+    """No SVG figure carries a build date (matplotlib writes one unless told not to); together
+    with the clean second build above, every figure's bytes are the same on every build."""
+    svgs = sorted(built_site.rglob("*.svg"))
+    assert len(svgs) >= 10, "the site has no figures"
+    dated = [p.relative_to(built_site).as_posix() for p in svgs if "<dc:date>" in p.read_text()]
+    assert dated == []
+
+
 def test_cell_pages_show_the_equations_sympy_prints(built_site: Path) -> None:
     """Every cell's equations, forward and backward, on the page that anchors them (a teaching
     page, the derivations page or its generated page: equations.json says which) and on its
