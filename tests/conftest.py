@@ -60,6 +60,9 @@ class BackgroundBuild:
         try:
             if self.after is not None:
                 self.after.thread.join()
+                first = self.after.result
+                if first is None or first.returncode != 0:
+                    raise RuntimeError("not started: the build it waited for failed")
             if self.prepare is not None:
                 self.prepare()
             if self.cancelled.is_set():
