@@ -128,16 +128,22 @@ def _needs_site(item: pytest.Item) -> bool:
     return "built_site" in getattr(item, "fixturenames", ())
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The tests that need the built site run last (the site builds in the background while
-    the others run), and the clean second build's test after all of them."""
+    the others run), and the clean second build's test after all of them. With
+    ``GATED_REF_QUICK=1`` (``make test-quick``) they are deselected: no site build, no browser."""
+    if os.environ.get("GATED_REF_QUICK") == "1":
+        site = [i for i in items if _needs_site(i)]
+        if site:
+            config.hook.pytest_deselected(items=site)
+            items[:] = [i for i in items if not _needs_site(i)]
     rank = {id(i): (2 if i.name == CLEAN_BUILD_TEST else 1 if _needs_site(i) else 0) for i in items}
     items.sort(key=lambda i: rank[id(i)])  # stable: the order within each group is kept
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the site build now if a selected test needs it (and the clean build after it)."""
-    if not any(_needs_site(i) for i in session.items):
+    if session.config.option.collectonly or not any(_needs_site(i) for i in session.items):
         return
     factory = session.config._tmp_path_factory  # noqa: SLF001 - what tmp_path_factory returns
     _PLACES["built_site"] = factory.mktemp("site")
