@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
+from browser_checks import SHOTS, Watch, open_page, page_problems
 from conftest import GENERATED_SAMPLE, ROOT
 from playwright import sync_api
 
@@ -322,12 +323,20 @@ def test_print_shows_the_sheet_only(chromium, site_url: str, scheme: str) -> Non
     equation wider than the paper."""
     context = chromium.new_context(viewport={"width": 703, "height": 1000}, color_scheme=scheme)
     page = context.new_page()
+    watch = Watch(page, site_url)
+    report = {}
     try:
         # every sheet in the light scheme; in the dark one, the sheets of the cells whose
-        # equations are the widest or the most varied (print ignores the scheme's colours)
+        # equations are the widest or the most varied (print ignores the scheme's colours).
+        # On screen first, each gets the checks every page gets (tests/browser_checks.py).
         names = gr.CELL_NAMES if scheme == "light" else ("lstm", "lstm_fgr", "lstm_proj", "gru")
         for name in names:
-            goto(page, f"{site_url}sheets/{name}/")
+            problems = open_page(page, watch, f"{site_url}sheets/{name}/")
+            shot = SHOTS / f"sheets-{name}-{scheme}.png" if name in GENERATED_SAMPLE else None
+            problems = problems or page_problems(page, watch, scheme, shot)
+            if problems:
+                report[name] = problems
+                continue
             page.emulate_media(media="print")
             state = page.evaluate(
                 """() => {
@@ -360,6 +369,7 @@ def test_print_shows_the_sheet_only(chromium, site_url: str, scheme: str) -> Non
             page.emulate_media(media="screen")
     finally:
         context.close()
+    assert report == {}, report
 
 
 # ---- citation files --------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from browser_checks import SHOTS, Watch, in_both_schemes, open_page, page_problems
+from conftest import GENERATED_SAMPLE, ROOT
 
 import gated_ref as gr
 
@@ -337,14 +338,22 @@ def test_index_sorts_by_a_column_in_the_browser(chromium, site_url: str) -> None
 
 def test_every_cell_page_typesets_its_diff_and_steps(chromium, site_url: str) -> None:  # noqa: ANN001
     """In a browser: the stepper runs (one step per equation) and the diff's highlights are
-    MathJax elements carrying their class, on every cell's page."""
-    page = chromium.new_page()
+    MathJax elements carrying their class, on every cell's page; and the checks every page
+    gets (tests/browser_checks.py: offline, no console error, math typeset, images loaded), in
+    both schemes for the sampled cells (conftest.GENERATED_SAMPLE), with their screenshots."""
+    context = chromium.new_context(color_scheme="light", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = Watch(page, site_url)
+    report = {}
     for name in gr.CELL_NAMES:
-        page.goto(f"{site_url}cells/zoo/{name}/", wait_until="load")
-        page.wait_for_function(
-            "() => document.body.getAttribute('data-math-typeset') === location.pathname",
-            timeout=30_000,
-        )
+        problems = open_page(page, watch, f"{site_url}cells/zoo/{name}/")
+        if not problems and name in GENERATED_SAMPLE:
+            problems = in_both_schemes(page, watch, SHOTS / f"cells-zoo-{name}")
+        elif not problems:
+            problems = page_problems(page, watch, "light")
+        if problems:
+            report[name] = problems
+            continue
         found = page.evaluate(
             """() => ({
               steps: document.querySelector('[data-gr-stepper] .gr-stepper__count')?.textContent,
@@ -356,4 +365,5 @@ def test_every_cell_page_typesets_its_diff_and_steps(chromium, site_url: str) ->
         assert found["steps"] == f"Step 1 / {len(gr.cell(name).equations)}", name
         assert found["errors"] == 0, name
         assert (found["marked"] > 0) == (gr.cell(name).parent is not None), name
-    page.close()
+    context.close()
+    assert report == {}, report
