@@ -18,6 +18,28 @@ Cache = dict[str, Any]
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _what(value: object) -> str:
+    """What came, in words: a type name, or an array's shape."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, dict):
+        return f"a dict with keys {sorted(map(str, value))}"
+    if value is None:
+        return "None"
+    return f"an object of type {type(value).__name__}"
+
+
+def _formula(shape: tuple[int, ...]) -> str:
+    """A probe shape (I = 11, H = 5, P = 7) written with the size names, e.g. ``(4H, I)``."""
+    names = []
+    for d in shape:
+        for size, name in ((11, "I"), (7, "P"), (5, "H")):
+            if d % size == 0:
+                names.append(name if d == size else f"{d // size}{name}")
+                break
+    return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
+
+
 def _check_array(name: str, value: object, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         raise ValueError(f"{name}: expected a numpy array of shape {shape}, got {type(value)}")
@@ -83,9 +105,14 @@ class Kernel:
         for arg, value in every.items():
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{arg}: got {value!r}, expected a positive integer")
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"dtype: got {dtype!r}, expected float32 or float64") from None
         if dt not in _FLOATS:
             raise ValueError(f"dtype: got {dt}, expected float32 or float64")
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng: got {_what(rng)}, expected a numpy.random.Generator or None")
         rng = np.random.default_rng(0) if rng is None else rng
         bound = 1.0 / np.sqrt(hidden_size)
         return {
@@ -115,20 +142,19 @@ class Kernel:
         # H: the columns of weight_hh (rows / G when it multiplies a projection), else the
         # rows of weight_ih / G
         probe = spec.param_shapes(1, 2, **{size: 3 for size in spec.sizes})
+        named = spec.param_shapes(11, 5, **{size: 7 for size in spec.sizes})
         key = "weight_hh" if "weight_hh" in probe else "weight_ih"
+        for k in [key, *spec.sizes.values()]:
+            value = params[k]
+            if not isinstance(value, np.ndarray) or value.ndim != 2:
+                raise ValueError(
+                    f"params[{k!r}]: got {_what(value)}, expected a 2-D array {_formula(named[k])}"
+                )
         value = params[key]
-        if not isinstance(value, np.ndarray) or value.ndim != 2:
-            got = getattr(value, "shape", type(value))
-            raise ValueError(f"params[{key!r}]: got {got}, expected a 2-D array (G*H, H)")
         if key == "weight_hh" and probe[key][1] == 2:
             hidden = value.shape[1]
         else:
             hidden = value.shape[0] // (probe[key][0] // 2)
-        for key in spec.sizes.values():
-            value = params[key]
-            if not isinstance(value, np.ndarray) or value.ndim != 2:
-                got = getattr(value, "shape", type(value))
-                raise ValueError(f"params[{key!r}]: got {got}, expected a 2-D array (P, H)")
         sizes = spec.sizes_from(params)
         for key, shape in spec.param_shapes(input_size, hidden, **sizes).items():
             _check_array(f"params[{key!r}]", params[key], shape, dtype)
@@ -140,7 +166,9 @@ class Kernel:
         if state is None:
             return {s: np.zeros((batch, widths[s]), dtype) for s in self.spec.states}
         if not isinstance(state, dict):
-            raise ValueError(f"{name}: expected None or a dict with keys {self.spec.states}")
+            raise ValueError(
+                f"{name}: got {_what(state)}, expected None or a dict with keys {self.spec.states}"
+            )
         for s in self.spec.states:
             if s not in state:
                 raise KeyError(
@@ -184,15 +212,22 @@ class Kernel:
         params = {key: _frozen_copy(value) for key, value in params.items()}
         y, final, cache = self._module.forward(x, params, state)
         cache["cell"] = self.name
+        cache["entries"] = tuple(sorted(cache))  # what backward will check is still there
         return y, final, cache
 
     def backward(
         self, dy: np.ndarray, cache: Cache, dstate: State | None = None
     ) -> dict[str, np.ndarray]:
         """Gradients of every parameter, ``x`` and the initial state, given dL/dy (T, B, H)."""
-        if not isinstance(cache, dict) or cache.get("cell") != self.name:
-            got = cache.get("cell") if isinstance(cache, dict) else type(cache)
-            raise ValueError(f"cache: got one from {got!r}, expected this {self.name!r} forward")
+        expected = f"the cache this {self.name!r} kernel's forward returned"
+        if not isinstance(cache, dict) or "cell" not in cache:
+            got = "a dict without a 'cell' entry" if isinstance(cache, dict) else _what(cache)
+            raise ValueError(f"cache: got {got}, expected {expected}")
+        if cache["cell"] != self.name:
+            raise ValueError(f"cache: got one from {cache['cell']!r}, expected {expected}")
+        missing = [k for k in cache.get("entries", ("entries",)) if k not in cache]
+        if missing:
+            raise ValueError(f"cache: missing {missing}; expected {expected}, unchanged")
         x = cache["x"]
         t, b, _ = x.shape
         _, hidden, sizes = self._check_params(cache["params"], x.shape[2], x.dtype)

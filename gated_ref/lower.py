@@ -609,5 +609,7 @@ def lower(spec: CellSpec | str, *, cse: bool = True) -> Kernel:
         spec = cell(spec)
     if not isinstance(spec, CellSpec):
         raise ValueError(f"spec: expected a CellSpec from gated_ref.cell(name), got {type(spec)}")
+    if not isinstance(cse, bool):
+        raise ValueError(f"cse: got {cse!r}, expected True or False")
     path, module = generated_module(spec, use_cse=cse)
     return Kernel(spec, path, module)

@@ -80,7 +80,9 @@ def test_dy_wrong_shape_and_foreign_cache() -> None:
     with pytest.raises(ValueError, match=r"dy: got shape \(2, 3, 4\), expected \(2, 3, 5\)"):
         kernel.backward(dy[:, :, :4], cache)
     other = gr.lower(gr.cell("gru"))
-    with pytest.raises(ValueError, match=r"cache: got one from 'lstm', expected this 'gru'"):
+    with pytest.raises(
+        ValueError, match=r"cache: got one from 'lstm', expected the cache this 'gru'"
+    ):
         other.backward(dy, cache)
 
 
@@ -144,14 +146,34 @@ def test_params_not_a_dict(bad: object) -> None:
 @pytest.mark.parametrize(
     "name, key, reshape, message",
     [
-        ("lstm", "weight_hh", (1, 20, 5), r"got \(1, 20, 5\), expected a 2-D array \(G\*H, H\)"),
-        ("lstm", "weight_hh", (100,), r"got \(100,\), expected a 2-D array \(G\*H, H\)"),
+        (
+            "lstm",
+            "weight_hh",
+            (1, 20, 5),
+            r"got an array of shape \(1, 20, 5\), expected a 2-D array \(4H, H\)",
+        ),
+        (
+            "lstm",
+            "weight_hh",
+            (100,),
+            r"got an array of shape \(100,\), expected a 2-D array \(4H, H\)",
+        ),
         ("lstm", "weight_ih", (1, 20, 4), r"got shape \(1, 20, 4\), expected \(20, 4\)"),
         ("lstm", "weight_ih", (80,), r"got shape \(80,\), expected \(20, 4\)"),
         ("lstm", "bias_ih", (20, 1), r"got shape \(20, 1\), expected \(20,\)"),
         ("lstm", "bias_hh", (1, 20), r"got shape \(1, 20\), expected \(20,\)"),
-        ("lstm_proj", "weight_hr", (1, 4, 5), r"got \(1, 4, 5\), expected a 2-D array \(P, H\)"),
-        ("indrnn", "weight_ih", (1, 5, 4), r"got \(1, 5, 4\), expected a 2-D array"),
+        (
+            "lstm_proj",
+            "weight_hr",
+            (1, 4, 5),
+            r"got an array of shape \(1, 4, 5\), expected a 2-D array \(P, H\)",
+        ),
+        (
+            "indrnn",
+            "weight_ih",
+            (1, 5, 4),
+            r"got an array of shape \(1, 5, 4\), expected a 2-D array \(H, I\)",
+        ),
         ("indrnn", "recurrent_weight", (5,), r"got shape \(5,\), expected \(1, 5\)"),
     ],
     ids=[
@@ -202,7 +224,11 @@ def _call_with_state(arg: str, kernel, x, params, state, dy, dstate) -> None:  #
         ("missing key", KeyError, r"{arg}: missing 'c'; cell 'lstm' expects \('h', 'c'\)"),
         ("wrong shape", ValueError, r"{arg}\['c'\]: got shape \(3, 4\), expected \(3, 5\)"),
         ("wrong dtype", ValueError, r"{arg}\['h'\]: got dtype float32, expected float64"),
-        ("not a dict", ValueError, r"{arg}: expected None or a dict with keys \('h', 'c'\)"),
+        (
+            "not a dict",
+            ValueError,
+            r"{arg}: got an object of type list, expected None or a dict with keys \('h', 'c'\)",
+        ),
     ],
     ids=["extra_key", "missing_key", "wrong_shape", "wrong_dtype", "not_a_dict"],
 )
@@ -260,20 +286,53 @@ def test_non_finite_values_rejected_everywhere(where: str, value: float) -> None
 @pytest.mark.parametrize(
     "make, got",
     [
-        (lambda cache, params: [cache], r"<class 'list'>"),
-        (lambda cache, params: None, r"<class 'NoneType'>"),
-        (lambda cache, params: params, r"None"),
-        (lambda cache, params: {}, r"None"),
-        (lambda cache, params: problem_cache("gru"), r"'gru'"),
-        (lambda cache, params: problem_cache("indrnn"), r"'indrnn'"),
+        (lambda cache, params: [cache], r"got an object of type list"),
+        (lambda cache, params: None, r"got None"),
+        (lambda cache, params: params, r"got a dict without a 'cell' entry"),
+        (lambda cache, params: {}, r"got a dict without a 'cell' entry"),
+        (lambda cache, params: problem_cache("gru"), r"got one from 'gru'"),
+        (lambda cache, params: problem_cache("indrnn"), r"got one from 'indrnn'"),
+        (
+            lambda cache, params: {k: v for k, v in cache.items() if k != "S_c"},
+            r"missing \['S_c'\];",
+        ),
+        (
+            lambda cache, params: {k: v for k, v in cache.items() if k != "x"},
+            r"missing \['x'\];",
+        ),
     ],
-    ids=["list", "None", "the_params_dict", "empty_dict", "gru_cache", "indrnn_cache"],
+    ids=[
+        "list",
+        "None",
+        "the_params_dict",
+        "empty_dict",
+        "gru_cache",
+        "indrnn_cache",
+        "without_S_c",
+        "without_x",
+    ],
 )
 def test_not_a_cache(make, got: str) -> None:  # noqa: ANN001
     kernel, params, x, state, dy, _ = problem("lstm", 2, 3, 4, 5)
     _, _, cache = kernel.forward(x, params, state)
-    with pytest.raises(ValueError, match=rf"^cache: got one from {got}, expected this 'lstm'"):
+    expected = r"expected the cache this 'lstm' kernel's forward returned"
+    with pytest.raises(ValueError, match=rf"^cache: {got},? {expected}"):
         kernel.backward(dy, make(cache, params))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"rng": 5}, r"^rng: got an object of type int, expected a numpy.random.Generator or None"),
+        ({"rng": np.random.RandomState(0)}, r"^rng: got an object of type RandomState, expected"),
+        ({"dtype": "foo"}, r"^dtype: got 'foo', expected float32 or float64"),
+        ({"dtype": np.int32}, r"^dtype: got int32, expected float32 or float64"),
+    ],
+    ids=["rng-int", "rng-RandomState", "dtype-foo", "dtype-int32"],
+)
+def test_init_params_rng_and_dtype(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        gr.lower("lstm").init_params(3, 4, **kwargs)
 
 
 def problem_cache(name: str) -> dict:
@@ -350,3 +409,11 @@ def test_check_arguments(kwargs: dict, message: str) -> None:
 def test_check_input_size_of_an_elementwise_cell() -> None:
     with pytest.raises(ValueError, match=r"sizes\['input_size'\]: got 3, expected the hidden size"):
         gr.check("gru_mut1", sizes={"input_size": 3, "hidden_size": 4})
+
+
+@pytest.mark.parametrize("cse", ["no", 0, None], ids=repr)
+def test_lower_cse_must_be_a_bool(cse: object) -> None:
+    with pytest.raises(
+        ValueError, match=rf"^cse: got {re.escape(repr(cse))}, expected True or False"
+    ):
+        gr.lower("gru", cse=cse)  # type: ignore[arg-type]
