@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import sympy as sp
+from browser_checks import Watch
 
 import gated_ref as gr
 from gated_ref import javascript
@@ -539,28 +540,7 @@ class Tab:
             color_scheme=scheme, viewport={"width": 1280, "height": 900}
         )
         self.page = self.context.new_page()
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        host = urlsplit(origin).netloc
-
-        def route(r) -> None:  # noqa: ANN001
-            url = r.request.url
-            if url.startswith(("data:", "blob:")) or urlsplit(url).netloc == host:
-                r.continue_()
-            else:
-                self.external.append(url)
-                r.abort()
-
-        self.page.route("**/*", route)
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        self.page.on(  # a load the page cancels itself (ERR_ABORTED) is not a broken file
-            "requestfailed",
-            lambda r: (
-                "ERR_ABORTED" not in (r.failure or "")
-                and self.errors.append(f"failed: {r.url}: {r.failure}")
-            ),
-        )
+        self.watch = Watch(self.page, origin)  # requests off 127.0.0.1, console errors
 
     def open_explorer(self, origin: str) -> None:
         self.page.goto(origin + "explorer/", wait_until="load")
@@ -570,8 +550,8 @@ class Tab:
         return self.page.locator("#gr-step").inner_text()
 
     def close(self) -> None:
-        assert self.external == [], "requests left 127.0.0.1"
-        assert self.errors == [], "console errors"
+        assert self.watch.external == [], "requests left 127.0.0.1"
+        assert self.watch.errors == [] and self.watch.failed == [], "console errors"
         self.context.close()
 
 
