@@ -11,6 +11,8 @@ Snippets, included by the pages with ``--8<--``:
 - ``<cell>.forward.md`` and ``<cell>.backward.md``: *anchored*: each equation's HTML id is its
   equation id. Exactly one page includes each (a cell page, the derivations page): that page
   is the id's canonical page, the ``page`` of ``equations.json``.
+- ``aliases.json``: old id -> the id it was renamed to (``data/equation_changes.toml``). The
+  anchored entry carries its old ids as extra anchors, so an old permalink still lands on it.
 - ``rows/<id>.md`` (one equation) and ``sheets/<cell>.md`` (a cell's printable sheet):
   references, without the HTML id; the visible id links to the canonical page.
 
@@ -21,14 +23,18 @@ which fails the build on an unknown target.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
 
 import gated_ref as gr
+from gated_ref import registry
 from gated_ref.exports import EquationRecord, equation_records
 
 SEED = 0  # nothing random here
+#: The permanent ids: a renamed id stays an anchor on its equation's page.
+DEPENDS = (registry.REGISTRY, registry.CHANGES)
 
 BEGIN, END = r"\begin{aligned}", r"\end{aligned}"
 
@@ -144,12 +150,19 @@ def attribute(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"&#{ord(c)};" for c in text)
 
 
-def entry(row: str, record: EquationRecord, anchored: bool, wrap: bool = False) -> str:
+def entry(
+    row: str,
+    record: EquationRecord,
+    anchored: bool,
+    wrap: bool = False,
+    aliases: tuple[str, ...] = (),
+) -> str:
     """One equation: a line with its id and copy button, then its display math.
 
-    ``anchored``: the id line carries the HTML id and links to itself (a permalink); otherwise
-    it links to the equation on its canonical page. ``wrap``: a wide row is shown on several
-    lines (:func:`broken`); the button still copies the one-line record.
+    ``anchored``: the id line carries the HTML id and links to itself (a permalink), and each
+    of ``aliases`` (its ids before a rename) is an anchor beside it; otherwise it links to the
+    equation on its canonical page. ``wrap``: a wide row is shown on several lines
+    (:func:`broken`); the button still copies the one-line record.
     """
     if row.replace(" &= ", " = ", 1) != record.latex:
         raise ValueError(f"{record.id}: the row shown, {row!r}, is not its record's LaTeX")
@@ -161,8 +174,15 @@ def entry(row: str, record: EquationRecord, anchored: bool, wrap: bool = False) 
         f'<button class="gr-copy" type="button" title="Copy the LaTeX of {ident}" '
         f'data-latex="{attribute(record.latex)}">Copy LaTeX</button>'
     )
+    if anchored:
+        link = "".join(f'<span class="gr-eq-alias" id="{old}"></span>' for old in aliases) + link
     shown = broken(row) if wrap else row
     return f"{link} {button}\n{{ .gr-eq-meta }}\n\n\\begin{{align}}\n{shown}\n\\end{{align}}\n"
+
+
+def old_ids(ident: str, renamed: dict[str, str]) -> tuple[str, ...]:
+    """The ids that were renamed, directly or in steps, to ``ident``."""
+    return tuple(sorted(old for old, new in renamed.items() if new == ident))
 
 
 def downloads(name: str) -> str:
@@ -205,6 +225,10 @@ def main(out_dir: Path) -> None:
     """Write the anchored, row and sheet snippets of every cell (see the module docstring)."""
     (out_dir / "rows").mkdir(parents=True)
     (out_dir / "sheets").mkdir()
+    renamed = registry.replay(registry.load_registry(), registry.load_changes()).aliases
+    (out_dir / "aliases.json").write_text(
+        json.dumps(renamed, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     index = []
     for name in gr.CELL_NAMES:
         spec = gr.cell(name)
@@ -216,7 +240,9 @@ def main(out_dir: Path) -> None:
             chosen = [r for r in records if r.part == part]
             if [r.id for r in chosen] != list(ids):
                 raise ValueError(f"{name}.{part}: exported ids differ from the displayed ones")
-            text = "\n".join(entry(rows[r.id], r, anchored=True) for r in chosen)
+            text = "\n".join(
+                entry(rows[r.id], r, anchored=True, aliases=old_ids(r.id, renamed)) for r in chosen
+            )
             text += "\n" + downloads(name)
             (out_dir / f"{name}.{part}.md").write_text(text, encoding="utf-8")
         for r in records:

@@ -58,6 +58,8 @@ _notebook_cache: Path | None = None
 # ---- citable equations (diagrams/equations.py, equation_exports.py, citations.py) ----------
 #: Where diagrams/equation_exports.py writes the equation index.
 EQUATIONS_JSON = Path("generated") / "equation_exports" / "publish" / "equations.json"
+#: Where diagrams/equations.py writes the renamed ids: old id -> the id it now lands on.
+ALIASES_JSON = Path("generated") / "equations" / "aliases.json"
 #: Written by diagrams/citations.py where the site's URL belongs (a reserved host).
 SITE_PLACEHOLDER = "https://gated-ref.invalid/"
 _equations: dict[str, str] = {}  # equation id -> URL path of its page
@@ -160,13 +162,22 @@ def strip_cdn_scripts(html: str) -> str:
 
 
 def equation_pages(docs: Path) -> dict[str, str]:
-    """Equation id -> URL path of the page that anchors it, from equations.json."""
-    path = docs / EQUATIONS_JSON
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PluginError(f"{path}: cannot read the equation index: {exc}") from exc
-    return {row["id"]: row["page"].split("#", 1)[0] for row in rows}
+    """Equation id -> URL path of the page that anchors it, from equations.json; an old id of
+    a renamed equation (``aliases.json``) -> the page of the equation it now names."""
+    pages = {}
+    for path in (docs / EQUATIONS_JSON, docs / ALIASES_JSON):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PluginError(f"{path}: cannot read the equation index: {exc}") from exc
+        if isinstance(data, list):
+            pages.update({row["id"]: row["page"].split("#", 1)[0] for row in data})
+        else:
+            unknown = sorted(new for new in data.values() if new not in pages)
+            if unknown:
+                raise PluginError(f"{path}: aliases of ids that are not on the site: {unknown}")
+            pages.update({old: pages[new] for old, new in data.items()})
+    return pages
 
 
 def generated_pages(docs: Path) -> dict[str, list[dict[str, str]]]:

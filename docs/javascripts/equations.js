@@ -71,7 +71,11 @@
 
   function showEquation() {
     const id = decodeURIComponent(location.hash.slice(1));
-    const target = id && document.getElementById(id);
+    let target = id && document.getElementById(id);
+    // an old id of a renamed equation is an anchor just before the equation's id
+    if (target && target.classList.contains("gr-eq-alias")) {
+      target = target.parentElement.querySelector(".gr-eq-id");
+    }
     if (!target || !target.classList.contains("gr-eq-id")) return;
     openTabsAround(target);
     target.scrollIntoView();
