@@ -2,7 +2,8 @@
 #
 #   make docs      create .venv, install the docs extra, render diagrams, build site/
 #   make serve     live preview on http://127.0.0.1:8000/gated-ref/ (re-renders what changed)
-#   make test      install the test extra and Chromium, build the site, run every test
+#   make test      install the test extra, Chromium and TeX Live, build the site, run every test
+#   make latex     only install pdflatex and bibtex (Debian's TeX Live) for tests/test_latex_exports.py
 #   make test-quick  the inner loop: no site build, no browser
 #   make screenshots  full-page screenshots of every page, light and dark, into screenshots/
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
@@ -22,7 +23,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser node diagrams mathjax
+.PHONY: docs serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser latex node diagrams mathjax
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +40,7 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.docs-installed
 
 venv: $(VENV)/.docs-installed
 deps-docs: $(VENV)/.docs-installed node
-deps-test: $(VENV)/.test-installed node browser
+deps-test: $(VENV)/.test-installed node browser latex
 
 # npm fetches the site's own MathJax from the npm registry (sitebuild/vendor.py).
 node:
@@ -48,6 +49,10 @@ node:
 # Headless Chromium for the browser tests: Debian's package (Playwright's download does not work here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# pdflatex and bibtex for the LaTeX export tests (tests/test_latex_exports.py): Debian's TeX Live.
+latex:
+	@command -v pdflatex >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq texlive-latex-base texlive-latex-recommended texlive-fonts-recommended >/dev/null; }
 
 # The same runner the MkDocs hook calls: unchanged scripts are skipped, both cores are used.
 diagrams: deps-docs

@@ -164,7 +164,6 @@ PAPERS: dict[str, tuple[str, dict[str, str]]] = {
             "booktitle": "Proceedings of the 30th International Conference on Machine Learning",
             "series": "Proceedings of Machine Learning Research",
             "volume": "28",
-            "number": "3",
             "pages": "1310--1318",
             "publisher": "PMLR",
             "year": "2013",
@@ -264,16 +263,18 @@ def tex(text: str) -> str:
 
 
 def site_entry() -> str:
-    """The whole site (and package)."""
+    """The whole site (and package): ``@misc``, which every BibTeX style defines (``@software``
+    is biblatex's only: classic styles such as ``plain`` drop it with a warning). The version
+    goes in ``howpublished``, which they print; ``url`` is printed by biblatex, ``IEEEtran``
+    and the natbib styles and ignored by ``plain``."""
     fields = {
         "author": AUTHOR,
         "title": TITLE,
+        "howpublished": f"Software, version {gr.__version__}",
         "year": YEAR,
-        "version": gr.__version__,
         "url": SITE,
-        "license": "MIT",
     }
-    return bibtex("software", "gated_ref", fields)
+    return bibtex("misc", "gated_ref", fields)
 
 
 def page_entries() -> list[str]:

@@ -3,7 +3,9 @@
 Made by ``gated_ref.exports`` from the same SymPy equations that the pages show
 (``diagrams/equations.py``). Each record's ``page`` is the URL path, from the site root, of
 the page that shows the equation with its anchor (read from the pages: see
-``diagrams/_equation_pages.py``), then ``#`` and the id.
+``diagrams/_equation_pages.py``), then ``#`` and the id. Its ``srepr`` is plain SymPy, and its
+``symbols`` link to their rows on the Notation page (``gated_ref.exports``,
+``gated_ref.glossary``); ``tests/test_latex_exports.py`` compiles the ``.tex`` files.
 
 Writes into ``publish/``, which ``hooks/gated_ref_site.py`` copies to the site root:
 ``equations.json``, ``equations.tex`` and ``equations/<cell>.tex``.

@@ -6,46 +6,22 @@ under the kind it belongs to, printed by the cell's own LaTeX printer, with its 
 shape and where it lives in the code (``params``, ``grads``, ``dy``, ``dstate``). A symbol of
 a kind this script does not know stops the build, so a new symbol cannot go unexplained.
 
-Writes ``<cell>.md`` per cell and ``walk.md``: the symbols the step-by-step derivations add.
+Writes ``<cell>.md`` per cell, ``walk.md`` (the symbols the step-by-step derivations add) and
+``kinds.md`` (every kind of symbol, anchored, for the Notation page).
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 import sympy as sp
 
 import gated_ref as gr
+from gated_ref import glossary
 from gated_ref.steps import NEXT, walk
 
 SEED = 0  # nothing random here
-
-_KINDS = (  # (kind, key pattern of derive's display symbols); the first match wins
-    ("transpose", r"^[01](W\^T|U\^T|x\^T|src\^T|R\^T_|weight_\w+\^T)"),
-    ("x", r"^0x_(t~?|in)$"),
-    ("weight_ih", r"^0W_"),
-    ("weight_hh", r"^1U_"),
-    ("weight_extra", r"^1R_"),
-    ("projection", r"^0weight_\w+~$"),
-    ("source", r"^1.*_src~?$"),
-    ("bias", r"^b_"),
-    ("bias_ih", r"^bx_"),
-    ("bias_hh", r"^bh_"),
-    ("peephole", r"^00p_"),
-    ("elementwise_weight", r"^00(?!.*_t$)"),
-    ("prev", r"^9.*_\(t-1\)$"),
-    ("node", r"^\d\d[A-Za-z_]+_t$"),
-    ("delta_a", r"^delta:(a[xh]_|fam_)"),
-    ("delta_next", r"^delta:\w+_next$"),
-    ("delta_prev", r"^delta:\w+_prev$"),
-    ("delta_node", r"^delta:"),
-    ("seed", r"^dl:h$"),
-    ("grad_x", r"^dx$"),
-    ("grad", r"^d(W|U|bx|bh|p|R|P)_"),
-    ("jacobian", r"^J:"),
-)
 
 #: Operators and names that are not symbols of an equation: (LaTeX shown, meaning, found by).
 OPERATORS = (
@@ -71,11 +47,8 @@ OPERATORS = (
 
 
 def kind_of(sym: sp.Symbol) -> str:
-    """The kind of a display symbol (its key in derive's naming); ValueError if unknown."""
-    for kind, pattern in _KINDS:
-        if re.search(pattern, sym.name):
-            return kind
-    raise ValueError(f"symbol {sym.name!r}: no kind in diagrams/symbols.py; add one")
+    """The kind of a display symbol (``gated_ref.glossary``); ValueError if unknown."""
+    return glossary.kind_of(sym).name
 
 
 def block(j: int) -> str:
@@ -257,11 +230,25 @@ def walk_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def kinds_table() -> str:
+    """Every kind of symbol, each row anchored (``#symbol-<kind>``): the Notation page's table,
+    which each record of ``equations.json`` links its symbols to."""
+    rows = ["| Kind | For example | Meaning | Shape |", "| --- | --- | --- | --- |"]
+    for kind in glossary.KINDS:
+        shape = f"${kind.shape}$" if kind.shape.startswith(("H", "I", "P")) else kind.shape
+        rows.append(
+            f'| <span id="{glossary.anchor(kind)}"></span>`{kind.name}` | ${kind.example}$ '
+            f"| {kind.meaning} | {shape} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def main(out_dir: Path) -> None:
-    """Write ``<cell>.md`` for every cell and ``walk.md``."""
+    """Write ``<cell>.md`` for every cell, ``walk.md`` and ``kinds.md``."""
     for name in gr.CELL_NAMES:
         (out_dir / f"{name}.md").write_text(table(name), encoding="utf-8")
     (out_dir / "walk.md").write_text(walk_table(), encoding="utf-8")
+    (out_dir / "kinds.md").write_text(kinds_table(), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,7 @@ from conftest import GENERATED_SAMPLE, ROOT
 from playwright import sync_api
 
 import gated_ref as gr
-from gated_ref.exports import equation_records
-from gated_ref.functions import SREPR_NAMESPACE
+from gated_ref.exports import equation_records, plain, plain_srepr
 
 # One equation as diagrams/equations.py writes it, after Markdown: id line, then display math.
 _ENTRY = re.compile(
@@ -150,19 +149,30 @@ def test_each_id_is_one_anchor_on_its_page_and_on_no_other(built_site: Path) -> 
 
 
 def test_srepr_reparses_to_the_equation_derived_today(built_site: Path) -> None:
+    """The published srepr needs SymPy alone (tests/test_core_exports.py checks its meaning
+    numerically, in an interpreter without gated_ref)."""
     today = {}
     for name in gr.CELL_NAMES:
         spec, back = gr.cell(name), gr.derive(name)
         today.update(zip(spec.equation_ids, spec.equations, strict=True))
         today.update(zip(back.equation_ids, back.equations, strict=True))
-    namespace = {**vars(sp), **SREPR_NAMESPACE}
     rows = records(built_site)
     assert {r["id"] for r in rows} == set(today)
     for r in rows:
-        parsed = eval(r["srepr"], namespace)  # noqa: S307
+        parsed = eval(r["srepr"], vars(sp))  # noqa: S307
         assert isinstance(parsed, sp.Equality), r["id"]
-        assert parsed == today[r["id"]], r["id"]
-        assert sp.srepr(parsed) == r["srepr"], r["id"]
+        assert parsed == plain(today[r["id"]]), r["id"]
+        assert plain_srepr(parsed) == r["srepr"], r["id"]
+
+
+def test_every_symbol_links_to_its_row_on_the_notation_page(built_site: Path) -> None:
+    notation = (built_site / "notation" / "index.html").read_text(encoding="utf-8")
+    anchors = set(_HTML_ID.findall(notation))
+    links = {s["notation"] for r in records(built_site) for s in r["symbols"]}
+    assert len(links) >= 10
+    for link in links:
+        path, anchor = link.split("#")
+        assert path == "notation/" and anchor in anchors, link
 
 
 def test_shown_and_copied_latex_is_the_record(built_site: Path) -> None:
@@ -396,14 +406,40 @@ def test_citation_cff() -> None:
     assert any("1412.3555" in json.dumps(ref) for ref in cff["references"])
 
 
+def cffconvert(path: Path) -> subprocess.CompletedProcess:
+    """``cffconvert --validate`` on one file (the test extra pins cffconvert)."""
+    exe = Path(sys.executable).parent / "cffconvert"
+    if not exe.exists():
+        pytest.fail(f"{exe} not found: install the test extra (make deps-test)")
+    cmd = [str(exe), "--validate", "-i", str(path)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def test_citation_cff_validates_with_cffconvert(tmp_path: Path) -> None:
+    proc = cffconvert(ROOT / "CITATION.cff")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "valid" in proc.stdout
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert "\nversion: " in text
+    for planted in (
+        text.replace("\nversion: ", "\nversoin: "),  # an unknown key
+        text.replace("\ntype: software\n", "\ntype: program\n"),  # not in the enum
+    ):
+        assert planted != text
+        (tmp_path / "CITATION.cff").write_text(planted, encoding="utf-8")
+        bad = cffconvert(tmp_path / "CITATION.cff")
+        assert bad.returncode != 0, bad.stdout
+
+
 def test_cite_page_and_bibtex(built_site: Path) -> None:
     text = html.unescape(re.sub(r"<[^>]+>", "", (built_site / "cite" / "index.html").read_text()))
     bib = (built_site / "gated-ref.bib").read_text(encoding="utf-8")
     root = site_root(built_site)
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     for source in (text, bib):
-        assert "@software{gated_ref," in source and f"url     = {{{root}}}" in source
-        assert f"version = {{{cff['version']}}}" in source
+        assert "@misc{gated_ref," in source and f"url          = {{{root}}}" in source
+        assert f"howpublished = {{Software, version {cff['version']}}}" in source
+        assert "@software" not in source  # classic BibTeX styles do not define it
         for key, facts in PAPERS.items():
             entry = source[source.index("{" + key + ",") :].split("\n}\n")[0]
             for fact in facts:
