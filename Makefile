@@ -3,7 +3,7 @@
 #   make docs      create .venv, install the docs extra, render diagrams, build site/
 #   make serve     live preview on http://127.0.0.1:8000/gated-ref/ (re-renders what changed)
 #   make test      install the test extra, Chromium and TeX Live, build the site, run every test
-#   make latex     only install pdflatex and bibtex (Debian's TeX Live) for tests/test_latex_exports.py
+#   make latex     only install pdflatex, bibtex and biblatex (Debian's TeX Live) for tests/test_latex_exports.py
 #   make test-quick  the inner loop: no site build, no browser
 #   make screenshots  full-page screenshots of every page, light and dark, into screenshots/
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
@@ -50,9 +50,9 @@ node:
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# pdflatex and bibtex for the LaTeX export tests (tests/test_latex_exports.py): Debian's TeX Live.
+# pdflatex, bibtex and biblatex for the LaTeX export tests (tests/test_latex_exports.py): Debian's TeX Live.
 latex:
-	@command -v pdflatex >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq texlive-latex-base texlive-latex-recommended texlive-fonts-recommended >/dev/null; }
+	@{ command -v pdflatex && kpsewhich biblatex.sty; } >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq texlive-latex-base texlive-latex-recommended texlive-fonts-recommended texlive-bibtex-extra >/dev/null; }
 
 # The same runner the MkDocs hook calls: unchanged scripts are skipped, both cores are used.
 diagrams: deps-docs

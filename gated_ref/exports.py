@@ -191,15 +191,23 @@ def equation_records(names: Iterable[str] = CELL_NAMES) -> list[EquationRecord]:
     return records
 
 
-def to_json(records: Iterable[EquationRecord], page_of: Callable[[EquationRecord], str]) -> str:
+def to_json(
+    records: Iterable[EquationRecord],
+    page_of: Callable[[EquationRecord], str],
+    more: Callable[[EquationRecord], dict[str, str]] | None = None,
+) -> str:
     """``equations.json``: a list of {id, cell, page, latex, srepr, part, symbols, uses,
-    used_by}; byte-stable."""
+    used_by}, then the keys ``more`` gives each record (URLs, a citation); byte-stable."""
     rows = []
     for r in records:
         row = asdict(r)
         row["page"] = page_of(r)
         row["uses"], row["used_by"] = list(r.uses), list(r.used_by)
-        rows.append({k: row[k] for k in JSON_KEYS})
+        extra = more(r) if more is not None else {}
+        clash = set(extra) & set(JSON_KEYS)
+        if clash:
+            raise ValueError(f"more: keys {sorted(clash)} would replace the record's own")
+        rows.append({**{k: row[k] for k in JSON_KEYS}, **extra})
     return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
 
 

@@ -90,6 +90,11 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "site"
 
 
+def with_equation_entries(bib: str, records: dict[str, dict]) -> str:
+    """The site's .bib plus the info box's entries of the pasted equations (``bibtex``)."""
+    return bib + "\n" + "\n".join(records[ident]["bibtex"] for ident in PASTED)
+
+
 def student(bib: str, style: str, records: dict[str, dict]) -> str:
     """A student's document: cites the site, a page and a paper, lists every entry, and pastes
     copied equations into ``equation`` and ``align``."""
@@ -97,10 +102,11 @@ def student(bib: str, style: str, records: dict[str, dict]) -> str:
     page = next(k for k in keys if k.startswith("gated_ref_cells_"))
     lines = [
         r"\documentclass{article}",
-        r"\usepackage{amsmath,amssymb}",
+        r"\usepackage{amsmath,amssymb,url}",
         r"\begin{document}",
         rf"We use gated-ref~\cite{{gated_ref}}, its page~\cite[eq.~\texttt{{lstm.c\_t}}]{{{page}}}"
-        r" and the LSTM~\cite{hochreiter1997long}; see \eqref{eq:0} and \eqref{eq:1}.",
+        r" and the LSTM~\cite{hochreiter1997long}; see \eqref{eq:0} and \eqref{eq:1}, cited"
+        r" on its own from its info box~\cite{gated_ref_eq_lstm_c_t}.",
         r"\nocite{*}",
     ]
     for i, ident in enumerate(PASTED):
@@ -118,17 +124,18 @@ def student(bib: str, style: str, records: dict[str, dict]) -> str:
 def test_student_document_cites_the_bib_with_classic_styles(
     published: Path, tmp_path: Path
 ) -> None:
-    bib = (published / "gated-ref.bib").read_text(encoding="utf-8")
     records = {r["id"]: r for r in json.loads((published / "equations.json").read_text())}
+    site_bib = (published / "gated-ref.bib").read_text(encoding="utf-8")
+    bib = with_equation_entries(site_bib, records)
     keys = re.findall(r"^@\w+\{([^,]+),", bib, re.M)
-    assert "gated_ref" in keys and len(keys) >= 15
+    assert "gated_ref" in keys and "gated_ref_eq_lstm_c_t" in keys and len(keys) >= 20
     styles = [*STYLES]
     if run(["kpsewhich", "IEEEtran.bst"], tmp_path).stdout.strip():
         styles.append("IEEEtran")
     for style in styles:
         work = tmp_path / style
         work.mkdir()
-        shutil.copy(published / "gated-ref.bib", work)
+        (work / "gated-ref.bib").write_text(bib, encoding="utf-8")
         (work / "student.tex").write_text(student(bib, style, records), encoding="utf-8")
         pdflatex(work, "student")
         proc = run([tool("bibtex"), "student"], work)
@@ -141,7 +148,45 @@ def test_student_document_cites_the_bib_with_classic_styles(
         assert sorted(re.findall(r"\\bibitem(?:\[[^\]]*\])?\{([^}]+)\}", bbl)) == sorted(keys)
         site = bbl[bbl.index("{gated_ref}") :].split(r"\bibitem")[0]
         assert "version 0.1.0" in " ".join(site.split()), f"{style}: the version is not printed"
+        # one equation's entry prints its id, the version and its page's URL
+        one = " ".join(bbl[bbl.index("{gated_ref_eq_lstm_c_t}") :].split(r"\bibitem")[0].split())
+        url = records["lstm.c_t"]["url"]
+        assert r"\texttt{lstm.c\_t}" in one and "version 0.1.0" in one, one
+        assert rf"\url{{{url.split('#')[0]}}}" in one and url.endswith("#lstm.c_t"), one
         assert (work / "student.pdf").stat().st_size > 10_000
+
+
+def test_biblatex_reads_the_bib(published: Path, tmp_path: Path) -> None:
+    """The same entries through biblatex (its BibTeX backend: Debian's biber is not needed):
+    no biblatex or BibTeX warning, every entry in the bibliography."""
+    records = {r["id"]: r for r in json.loads((published / "equations.json").read_text())}
+    bib = with_equation_entries((published / "gated-ref.bib").read_text(encoding="utf-8"), records)
+    if not run(["kpsewhich", "biblatex.sty"], tmp_path).stdout.strip():
+        pytest.fail("biblatex.sty not found: `make latex` installs texlive-bibtex-extra")
+    (tmp_path / "gated-ref.bib").write_text(bib, encoding="utf-8")
+    (tmp_path / "student.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[backend=bibtex,style=numeric]{biblatex}\n"
+        "\\addbibresource{gated-ref.bib}\n\\begin{document}\n"
+        "gated-ref~\\cite{gated_ref}, one equation~\\cite{gated_ref_eq_lstm_c_t}.\n"
+        "\\nocite{*}\n\\printbibliography\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    pdflatex(tmp_path, "student")
+    proc = run([tool("bibtex"), "student"], tmp_path)
+    blg = (tmp_path / "student.blg").read_text(encoding="latin-1")
+    assert proc.returncode == 0 and bibtex_problems(blg) == [], blg[-2000:]
+    pdflatex(tmp_path, "student")
+    log = pdflatex(tmp_path, "student")
+    # every biblatex warning but the one that says it runs BibTeX, as asked, not biber
+    warnings = re.findall(
+        r"Package biblatex Warning: (?!Using fall-back BibTeX\(8\) backend).*", log
+    )
+    assert latex_problems(log) == [] and warnings == [], latex_problems(log) + warnings
+    bbl = (tmp_path / "student.bbl").read_text(encoding="utf-8")
+    keys = re.findall(r"^@\w+\{([^,]+),", bib, re.M)
+    assert sorted(re.findall(r"\\entry\{([^}]+)\}", bbl)) == sorted(keys)
+    # biblatex keeps the permalink, anchor included
+    assert records["lstm.c_t"]["url"] in bbl
 
 
 def test_equations_tex_and_every_cell_tex_compile(published: Path) -> None:

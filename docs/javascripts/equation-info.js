@@ -90,7 +90,8 @@
     for (const s of symbols) {
       const math = el("span", { class: "arithmatex", text: `\\(${s.latex}\\)` });
       const link = el("a", { href: new URL(s.notation, siteRoot()).href }, math);
-      list.append(el("li", {}, link, ` ${s.meaning}`));
+      // the meaning may hold inline math ($t$): typeset with the box
+      list.append(el("li", {}, link, " ", el("span", { class: "arithmatex", text: s.meaning })));
     }
     section.append(list);
     return section;
