@@ -73,8 +73,7 @@ docs: mathjax diagrams
 # come first; then mike's build renders the diagrams and MathJax as `make docs` does.
 publish: deps-docs
 	@test -n "$(VERSION)" || { echo "error: VERSION is missing: make publish VERSION=x.y" >&2; exit 2; }
-	$(PY) -m sitebuild publish $(VERSION) $(if $(SITE_URL),--site-url "$(SITE_URL)") \
-		$(if $(FORCE),--force) $(if $(PUSH),--push)
+	$(PY) -m sitebuild publish $(VERSION) $(if $(SITE_URL),--site-url "$(SITE_URL)") $(if $(FORCE),--force) $(if $(PUSH),--push)
 
 serve: deps-docs
 	$(PY) -m mkdocs serve

@@ -49,6 +49,15 @@ def _git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
+def _gh_pages(repo: Path) -> str:
+    """The commit of ``repo``'s gh-pages branch, or "" if it has none."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "refs/heads/gh-pages"],
+        cwd=repo, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
 def _new_repo(path: Path) -> Path:
     """An empty git repository at ``path`` with a committer identity of its own."""
     path.mkdir(parents=True, exist_ok=True)
@@ -84,6 +93,7 @@ def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     into a copy of this checkout; its gh-pages branch served over HTTP at ``base``, the address
     both were published for (``--site-url``). ``built_site`` has warmed the caches."""
     work = tmp_path_factory.mktemp("publish")
+    ours = _gh_pages(ROOT)
     repo, served = work / "repo", work / "gh-pages"
     _copy_checkout(repo)
     handler = functools.partial(_Quiet, directory=str(served))
@@ -102,6 +112,7 @@ def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         url = publish.publish(repo, SECOND, site_url=base, package=f"{SECOND}.0", say=said.append)
         assert url == f"{base}{SECOND}/"
         _git(repo, "worktree", "add", "-q", "--detach", str(served), "gh-pages")
+        assert _gh_pages(ROOT) == ours, "publishing in the copy touched this repository's gh-pages"
         yield {"repo": repo, "base": base, "log": first.stdout + "\n".join(said)}
     finally:
         httpd.shutdown()
@@ -112,6 +123,15 @@ def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def _get(url: str) -> str:
     with urlopen(url, timeout=10) as response:  # noqa: S310 - our own local server
         return response.read().decode("utf-8")
+
+
+def _cited(base: str, version: str) -> list[str]:
+    """The site's own URLs in ``<version>/gated-ref.bib``, checked to name one version."""
+    bib = _get(f"{base}{version}/gated-ref.bib")
+    urls = [u for u in re.findall(r"url\s*=\s*\{([^}]*)\}", bib) if u.startswith(base)]
+    pinned = {u[len(base) :].split("/", 1)[0] for u in urls}
+    assert len(urls) > 1 and len(pinned) == 1, f"{version}/gated-ref.bib cites {pinned}"
+    return urls
 
 
 def test_two_versions_side_by_side(published: dict, chromium) -> None:  # noqa: ANN001
@@ -129,14 +149,9 @@ def test_two_versions_side_by_side(published: dict, chromium) -> None:  # noqa: 
     page = context.new_page()
     watch = Watch(page, base)
     try:
-        for version in (FIRST, SECOND, "latest"):
-            pinned = SECOND if version == "latest" else version
-            bib = _get(f"{base}{version}/gated-ref.bib")
-            urls = [u for u in re.findall(r"url\s*=\s*\{([^}]*)\}", bib) if u.startswith(base)]
-            assert urls and all(u.startswith(f"{base}{pinned}/") for u in urls), (version, urls)
-            permalink = f"{base}{pinned}/{PAGE}"
-            assert permalink in urls, f"{version}/gated-ref.bib does not cite {PAGE}"
-
+        for version in (FIRST, SECOND):
+            permalink = f"{base}{version}/{PAGE}"
+            assert permalink in _cited(base, version)
             problems = open_page(page, watch, f"{permalink}#{EQUATION}")
             assert not problems, (version, problems)
             assert page.url == f"{permalink}#{EQUATION}"
@@ -146,8 +161,11 @@ def test_two_versions_side_by_side(published: dict, chromium) -> None:  # noqa: 
             listed = page.locator(".md-version__link").all_text_contents()
             assert [t.split()[0] for t in listed] == [SECOND, FIRST], listed
             current = page.locator(".md-version__current").text_content().strip()
-            assert current == pinned, (version, current)
+            assert current == version, (version, current)
             assert not page_problems(page, watch, "light"), version
+        # latest is the newer version: its pages, and its citations pinning that version.
+        assert f"{base}{SECOND}/{PAGE}" in _cited(base, "latest")
+        assert _get(f"{base}latest/{PAGE}") == _get(f"{base}{SECOND}/{PAGE}")
         page.goto(base, wait_until="load")
         page.wait_for_url(f"{base}latest/", timeout=10_000)
     finally:
