@@ -8,7 +8,8 @@ permalink of that build names ``x.y/``: a citation pins the text it cited.
 
 Checked before anything is built, each failure naming the bad value and what was expected:
 the version is ``MAJOR.MINOR`` digits, equal to ``gated_ref.__version__``'s major.minor (bump
-``gated_ref/__init__.py`` to publish another), and not yet on the branch unless ``force``.
+``gated_ref/__init__.py`` to publish another), and not yet on the branch unless ``force``
+(re-publishing an older version that way leaves ``latest`` on the newest).
 Nothing is pushed unless ``push`` (then ``git push <remote> gh-pages``).
 """
 
@@ -123,6 +124,17 @@ def check_unpublished(root: Path, version: str, force: bool = False) -> dict[str
     return existing
 
 
+def _number(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def takes_latest(version: str, published: dict[str, list]) -> bool:
+    """Whether ``version`` gets the ``latest`` alias: it is not older than any published
+    MAJOR.MINOR version (re-publishing an old one with ``--force`` leaves ``latest`` alone)."""
+    numbered = [v for v in published if _VERSION.fullmatch(v)]
+    return all(_number(version) >= _number(v) for v in numbered)
+
+
 def _has_default(root: Path, branch: str) -> bool:
     return _git(root, "cat-file", "-e", f"{branch}:index.html").returncode == 0
 
@@ -177,17 +189,20 @@ def publish(
     # mike runs `mkdocs build` found on PATH: this interpreter's, not another install's.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     say(f"publish: version {version} of gated-ref {package}, branch {BRANCH}")
-    if version in check_unpublished(root, version, force):
+    existing = check_unpublished(root, version, force)
+    if version in existing:
         say(f"publish: replacing the published {version} (--force)")
+    latest = takes_latest(version, existing)
     mike = _mike(root)
     say(f"publish: building with mike ({CONFIG}; a warm build takes about 15 s)")
-    deploy = [mike, "deploy", "--config-file", CONFIG, "--update-aliases", version, LATEST]
-    _run(deploy, root, env, "mike deploy")
+    deploy = [mike, "deploy", "--config-file", CONFIG, "--update-aliases", version]
+    _run(deploy + ([LATEST] if latest else []), root, env, "mike deploy")
     if not _has_default(root, BRANCH):
         say(f"publish: first version on {BRANCH}: the site's root now redirects to {LATEST}/")
         _run([mike, "set-default", "--config-file", CONFIG, LATEST], root, env, "mike set-default")
     url = published_url(root, version)
-    say(f"publish: {version} committed to {BRANCH} ({LATEST} -> {version}): {url}")
+    moved = f"{LATEST} -> {version}" if latest else f"{LATEST} stays on a newer version"
+    say(f"publish: {version} committed to {BRANCH} ({moved}): {url}")
     if push:
         say(f"publish: pushing {BRANCH} to {REMOTE}")
         _run(["git", "push", REMOTE, BRANCH], root, env, "git push")

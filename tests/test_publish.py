@@ -232,6 +232,16 @@ def test_a_published_version_needs_force(tmp_path: Path, where: str) -> None:
     publish.check_unpublished(repo, "0.2", force=False)  # a new version too
 
 
+def test_latest_stays_on_the_newest_version() -> None:
+    """A new version takes ``latest``; an older one re-published with --force does not
+    (versions compare as numbers: 0.10 is newer than 0.9)."""
+    published = {"0.9": [], "0.10": ["latest"], "dev": []}
+    assert publish.takes_latest("0.11", published)
+    assert publish.takes_latest("0.10", published)
+    assert not publish.takes_latest("0.9", published)
+    assert publish.takes_latest("0.1", {})
+
+
 @pytest.mark.parametrize(
     ("version", "package", "expected"),
     [
