@@ -1,6 +1,8 @@
 # The single entry point: `make docs` builds the site, `make test` runs the whole suite.
 #
 #   make docs      create .venv, install the docs extra, render diagrams, build site/
+#   make publish VERSION=x.y  build that version with mike into the gh-pages branch, alias
+#                  latest moved to it (SITE_URL=the address, FORCE=1 replaces, PUSH=1 pushes)
 #   make serve     live preview on http://127.0.0.1:8000/gated-ref/ (re-renders what changed)
 #   make test      install the test extra, Chromium and TeX Live, build the site, run every test
 #   make latex     only install pdflatex, bibtex and biblatex (Debian's TeX Live) for tests/test_latex_exports.py
@@ -23,7 +25,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser latex node diagrams mathjax
+.PHONY: docs publish serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser latex node diagrams mathjax
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +67,13 @@ mathjax: deps-docs
 
 docs: mathjax diagrams
 	$(PY) -m mkdocs build --strict
+
+# Versioned publishing (sitebuild/publish.py, mkdocs.publish.yml): VERSION must be
+# gated_ref.__version__'s major.minor; a version already on gh-pages needs FORCE=1. The checks
+# come first; then mike's build renders the diagrams and MathJax as `make docs` does.
+publish: deps-docs
+	@test -n "$(VERSION)" || { echo "error: VERSION is missing: make publish VERSION=x.y" >&2; exit 2; }
+	$(PY) -m sitebuild publish $(VERSION) $(if $(SITE_URL),--site-url "$(SITE_URL)") $(if $(FORCE),--force) $(if $(PUSH),--push)
 
 serve: deps-docs
 	$(PY) -m mkdocs serve

@@ -17,10 +17,21 @@
   a CDN; the site's MathJax typesets them instead. Equation links are resolved (``gr-eq:<id>``
   to the equation on its page, ``gr-site:<path>`` to a page or export, from the site root),
   the citation placeholder URL becomes ``site_url``, and each equation id must be an HTML id on
-  its own page (``equations.json``) exactly once, and on no other page.
+  its own page (``equations.json``) exactly once, and on no other page. The placeholders below
+  are replaced in every page's content and in the published files.
 - ``on_post_page``: the build fails if a page would make the browser request another host.
 - ``on_post_build``: the files a diagram script writes under ``publish/`` (the equation
   exports, the BibTeX) are copied to the site root, each atomically.
+
+Placeholders, for any page or published file (``replace_placeholders``):
+
+- ``https://gated-ref.invalid/`` (``SITE_PLACEHOLDER``): the root of this build's site, with
+  the version when mike publishes one (``https://.../gated-ref/0.1/``), so a citation pins it;
+- ``https://gated-ref-latest.invalid/`` (``LATEST_PLACEHOLDER``): the ``latest`` alias of a
+  published version (``https://.../gated-ref/latest/``); the site root in a plain build;
+- ``gated-ref-version.invalid`` (``VERSION_PLACEHOLDER``): the version published (``0.1``); in a
+  plain build, the one this source would be published as (``gated_ref.__version__``'s
+  major.minor). ``published_version()`` tells Python code whether mike is building one.
 """
 
 from __future__ import annotations
@@ -45,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sitebuild import SOURCE_DATE_EPOCH, notebooks, runner, vendor  # noqa: E402
+from sitebuild import SOURCE_DATE_EPOCH, notebooks, publish, runner, vendor  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.gated_ref_site")
 
@@ -62,6 +73,12 @@ EQUATIONS_JSON = Path("generated") / "equation_exports" / "publish" / "equations
 ALIASES_JSON = Path("generated") / "equations" / "aliases.json"
 #: Written by diagrams/citations.py where the site's URL belongs (a reserved host).
 SITE_PLACEHOLDER = "https://gated-ref.invalid/"
+#: Where the URL of the newest published version belongs (a link that follows new versions).
+LATEST_PLACEHOLDER = "https://gated-ref-latest.invalid/"
+#: Where the version string belongs (``0.1``).
+VERSION_PLACEHOLDER = "gated-ref-version.invalid"
+#: The alias mike keeps on the newest version (sitebuild/publish.py).
+LATEST_ALIAS = "latest"
 _equations: dict[str, str] = {}  # equation id -> URL path of its page
 
 # ---- generated pages (diagrams/cell_pages.py) ----------------------------------------------
@@ -334,7 +351,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     problems = anchor_problems(html, page.url, _equations)
     if problems:
         raise PluginError(f"{page.file.src_uri}: equation anchors:\n  " + "\n  ".join(problems))
-    return html.replace(SITE_PLACEHOLDER, site_root(config))
+    return replace_placeholders(html, config)
 
 
 def site_root(config: MkDocsConfig) -> str:
@@ -342,6 +359,44 @@ def site_root(config: MkDocsConfig) -> str:
     if not config.site_url:
         raise PluginError("site_url is needed: citations give the pages' full URLs")
     return config.site_url.rstrip("/") + "/"
+
+
+def published_version() -> str | None:
+    """The version ``mike deploy`` is building (it sets ``MIKE_DOCS_VERSION``), or None."""
+    return os.environ.get(publish.MIKE_VERSION_VAR) or None
+
+
+def latest_root(config: MkDocsConfig) -> str:
+    """The URL of the ``latest`` alias when mike builds a version (its plugin has made
+    ``site_url`` end with the version); ``site_root`` in a plain build."""
+    root, version = site_root(config), published_version()
+    if version is None:
+        return root
+    if not root.endswith(f"/{version}/"):
+        raise PluginError(
+            f"site_url {config.site_url!r} does not end with the version {version!r} mike is "
+            "building: build with mkdocs.publish.yml, whose mike plugin adds it"
+        )
+    return root[: -len(version) - 1] + LATEST_ALIAS + "/"
+
+
+def placeholder_values(config: MkDocsConfig) -> dict[str, str]:
+    """Each placeholder and what replaces it in this build."""
+    version = published_version()
+    if version is None:
+        version = publish.major_minor(publish.package_version(project_root(config)))
+    return {
+        SITE_PLACEHOLDER: site_root(config),
+        LATEST_PLACEHOLDER: latest_root(config),
+        VERSION_PLACEHOLDER: version,
+    }
+
+
+def replace_placeholders(text: str, config: MkDocsConfig) -> str:
+    """``text`` with every placeholder replaced (``placeholder_values``)."""
+    for placeholder, value in placeholder_values(config).items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 _EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)
@@ -407,8 +462,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
     for rel, source in sorted(_published.items()):
         data = source.read_bytes()
-        if SITE_PLACEHOLDER.encode() in data:
-            data = data.replace(SITE_PLACEHOLDER.encode(), site_root(config).encode())
+        for placeholder, value in placeholder_values(config).items():
+            data = data.replace(placeholder.encode(), value.encode())
         runner.write_atomic(site / rel, data)
     if _notebook_cache is not None:
         for path in notebooks.prune(_notebook_cache.parent, keep=_notebook_cache):

@@ -1,20 +1,24 @@
-"""Command line: ``python -m sitebuild diagrams [NAME ...] [--force]`` and ``... mathjax``.
+"""Command line: ``python -m sitebuild diagrams [NAME ...] [--force]``, ``... mathjax`` and
+``... publish VERSION [--site-url URL] [--force] [--push]``.
 
 The Makefile's entry points; ``mkdocs build`` runs the same steps from its hook. ``diagrams``
 prints one line per script as it finishes (name, seconds, rendered / up to date / failed) and a
 summary; ``mathjax`` installs the site's MathJax (``MATHJAX_DIR`` works offline: see
-``sitebuild/vendor.py``). ``--root`` builds another checkout (the tests' throwaway ones).
+``sitebuild/vendor.py``); ``publish`` builds the versioned site with mike into the gh-pages
+branch (``sitebuild/publish.py``). ``--root`` builds another checkout (the tests' throwaway
+ones).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 import time
 from pathlib import Path
 
-from sitebuild import runner, vendor
+from sitebuild import publish, runner, vendor
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     diagrams.add_argument("--force", action="store_true", help="ignore fingerprints")
     diagrams.add_argument("--jobs", type=int, default=None, help="parallel scripts (cores)")
     sub.add_parser("mathjax", help="install the site's own MathJax into docs/generated")
+    pub = sub.add_parser("publish", help="build VERSION with mike into the gh-pages branch")
+    pub.add_argument("version", help="MAJOR.MINOR, gated_ref.__version__'s (such as 0.1)")
+    pub.add_argument("--site-url", help="the published address (default: $SITE_URL, mkdocs.yml)")
+    pub.add_argument("--force", action="store_true", help="replace a version published already")
+    pub.add_argument("--push", action="store_true", help="push gh-pages to origin afterwards")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root = args.root.resolve()
@@ -49,10 +58,21 @@ def main(argv: list[str] | None = None) -> int:
                 progress=print_progress,
             )
             print(f"{report.summary()} in {time.perf_counter() - start:.1f} s", flush=True)
+        elif args.step == "publish":
+            say = functools.partial(print, flush=True)
+            publish.publish(
+                root,
+                args.version,
+                site_url=args.site_url,
+                force=args.force,
+                push=args.push,
+                say=say,
+            )
+            print(f"publish: done in {time.perf_counter() - start:.1f} s", flush=True)
         else:
             dest = root / "docs" / "generated" / "_vendor" / "mathjax"
             vendor.install_mathjax(root / ".cache" / "npm", dest)
-    except (runner.DiagramError, vendor.VendorError) as exc:
+    except (runner.DiagramError, vendor.VendorError, publish.PublishError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
