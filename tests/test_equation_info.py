@@ -78,7 +78,11 @@ def test_the_info_box_shows_what_dlmf_shows(tab, site_url: str, built_site: Path
     # keyboard: Escape closes and gives the focus back to the id; Enter on it opens again
     page.keyboard.press("Escape")
     box.wait_for(state="detached")
-    assert page.evaluate("document.activeElement.id") == ID
+    try:
+        page.wait_for_function("id => document.activeElement?.id === id", arg=ID, timeout=5_000)
+    except sync_api.TimeoutError as exc:
+        focused = page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+        raise AssertionError(f"the focus did not return to {ID}: {focused}") from exc
     page.keyboard.press("Enter")
     box.wait_for(state="visible")
     assert page.evaluate("document.activeElement.closest('dialog') !== null")

@@ -121,13 +121,28 @@
       class: "gr-eq-info md-typeset",
       "aria-labelledby": "gr-eq-info-title",
     });
+    // Focus goes back to the id that opened the box, found again by its text in case the page
+    // content was swapped meanwhile (after anything the browser restores on its own).
     dialog.addEventListener("close", () => {
-      if (opener && opener.isConnected) opener.focus();
+      const ident = opener && opener.textContent.trim();
       opener = null;
+      setTimeout(() => {
+        const back = Array.from(document.querySelectorAll("a.gr-eq-id")).find(
+          (a) => a.textContent.trim() === ident,
+        );
+        if (back) back.focus();
+      }, 0);
     });
-    // a click on the backdrop (outside the box) closes it
+    // a click on the backdrop (outside the box's rectangle) closes it
     dialog.addEventListener("click", (event) => {
-      if (event.target === dialog) dialog.close();
+      if (event.target !== dialog) return;
+      const box = dialog.getBoundingClientRect();
+      const inside =
+        event.clientX >= box.left &&
+        event.clientX <= box.right &&
+        event.clientY >= box.top &&
+        event.clientY <= box.bottom;
+      if (!inside) dialog.close();
     });
     document.body.append(dialog);
     return dialog;
