@@ -28,6 +28,7 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from browser_checks import Watch, open_page, page_problems
+from conftest import after_site_build, background_result
 
 import gated_ref as gr
 from sitebuild import __main__ as cli
@@ -87,12 +88,12 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+@after_site_build("published")
+def publish_two_versions(work: Path) -> dict:
     """``FIRST`` published with the command line, then ``SECOND`` with ``publish.publish``,
-    into a copy of this checkout; its gh-pages branch served over HTTP at ``base``, the address
-    both were published for (``--site-url``). ``built_site`` has warmed the caches."""
-    work = tmp_path_factory.mktemp("publish")
+    into a copy of this checkout in ``work``; its gh-pages branch served over HTTP at
+    ``base``, the address both were published for (``--site-url``). Runs in the background
+    once the site build has warmed the caches (tests/conftest.py: ``after_site_build``)."""
     ours = _gh_pages(ROOT)
     repo, served = work / "repo", work / "gh-pages"
     _copy_checkout(repo)
@@ -101,23 +102,29 @@ def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    first = subprocess.run(
+        [sys.executable, "-m", "sitebuild", "--root", str(repo), "publish", FIRST,
+         "--site-url", base],
+        cwd=repo, capture_output=True, text=True,
+    )  # fmt: skip
+    assert first.returncode == 0, f"publish {FIRST} failed:\n{first.stdout}\n{first.stderr}"
+    said: list[str] = []
+    url = publish.publish(repo, SECOND, site_url=base, package=f"{SECOND}.0", say=said.append)
+    assert url == f"{base}{SECOND}/"
+    _git(repo, "worktree", "add", "-q", "--detach", str(served), "gh-pages")
+    assert _gh_pages(ROOT) == ours, "publishing in the copy touched this repository's gh-pages"
+    return {"repo": repo, "base": base, "log": first.stdout + "\n".join(said), "httpd": httpd}
+
+
+@pytest.fixture(scope="module")
+def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The two published versions, served (see :func:`publish_two_versions`)."""
+    done = background_result("published", tmp_path_factory.mktemp("publish"))
     try:
-        first = subprocess.run(
-            [sys.executable, "-m", "sitebuild", "--root", str(repo), "publish", FIRST,
-             "--site-url", base],
-            cwd=repo, capture_output=True, text=True,
-        )  # fmt: skip
-        assert first.returncode == 0, f"publish {FIRST} failed:\n{first.stdout}\n{first.stderr}"
-        said: list[str] = []
-        url = publish.publish(repo, SECOND, site_url=base, package=f"{SECOND}.0", say=said.append)
-        assert url == f"{base}{SECOND}/"
-        _git(repo, "worktree", "add", "-q", "--detach", str(served), "gh-pages")
-        assert _gh_pages(ROOT) == ours, "publishing in the copy touched this repository's gh-pages"
-        yield {"repo": repo, "base": base, "log": first.stdout + "\n".join(said)}
+        yield done
     finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+        done["httpd"].shutdown()
+        done["httpd"].server_close()
 
 
 def _get(url: str) -> str:
