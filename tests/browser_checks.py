@@ -9,7 +9,6 @@ palette following the system's scheme. A screenshot per scheme lands in ``screen
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -154,46 +153,6 @@ def open_page(page, watch: Watch, url: str) -> list[str]:  # noqa: ANN001
     except sync_api.TimeoutError:
         return ["MathJax did not finish typesetting within 20 s"]
     return []
-
-
-def split_between_two_browsers(browser, origin: str, items: list, check, **options) -> list:  # noqa: ANN001
-    """``[check(page, watch, item) for item in items]``, the second half checked at the same
-    time by a second Chromium in a thread of its own (Playwright wants one instance per thread),
-    so that both cores render. Each half gets a fresh context made with ``options``, one page
-    and its :class:`Watch` (requests allowed to ``origin`` only); results come back in the order
-    of ``items``."""
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    half = (len(items) + 1) // 2
-    second: list = []
-    failure: list[BaseException] = []
-
-    def other() -> None:
-        try:
-            with sync_playwright() as p:
-                other_browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                second.extend(run(other_browser, items[half:]))
-                other_browser.close()
-        except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
-            failure.append(exc)
-
-    def run(where, chosen: list) -> list:  # noqa: ANN001
-        context = where.new_context(**options)
-        try:
-            page = context.new_page()
-            watch = Watch(page, origin)
-            return [check(page, watch, item) for item in chosen]
-        finally:
-            context.close()
-
-    thread = threading.Thread(target=other, daemon=True)
-    thread.start()
-    first = run(browser, items[:half])
-    thread.join()
-    if failure:
-        raise failure[0]
-    return first + second
 
 
 def check_page(page, watch: Watch, url: str, shots: Path) -> list[str]:  # noqa: ANN001

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -270,25 +272,39 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _site_handler(directory: Path) -> functools.partial:
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            # Material's instant navigation follows only links listed in sitemap.xml, which
+            # name the published site_url: list this server's address there instead.
+            if self.path.split("?")[0] == "/sitemap.xml":
+                text = (directory / "sitemap.xml").read_text(encoding="utf-8")
+                base = re.findall(r"<loc>([^<]+)</loc>", text)[0]
+                body = text.replace(base, f"http://{self.headers['Host']}/").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().do_GET()
+
+    return functools.partial(Handler, directory=str(directory))
+
+
 @pytest.fixture(scope="session")
 def site_url(built_site: Path) -> Iterator[str]:
-    """The built site over HTTP on 127.0.0.1, at the root path (ends with ``/``), served by a
-    process of its own (tests/site_server.py): in this one, it would share the interpreter's
-    lock with Playwright's drivers, and every page load would wait for the tests' Python."""
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("site_server.py")), str(built_site)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = server.stdout.readline()
-        if not line.startswith("http://"):
-            pytest.fail(f"tests/site_server.py did not start: {line!r}")
-        yield line.strip()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stdout.close()
+    """The built site over HTTP on 127.0.0.1, at the root path (ends with ``/``)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _site_handler(built_site))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
 
 
 @pytest.fixture(scope="session")

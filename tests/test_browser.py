@@ -13,14 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_checks import (
-    SHOTS,
-    Watch,
-    check_page,
-    page_problems,
-    split_between_two_browsers,
-    wait_for_math,
-)
+from browser_checks import SHOTS, Watch, check_page, page_problems, wait_for_math
 
 
 def site_pages(site: Path) -> list[str]:
@@ -57,21 +50,16 @@ GENERATED = re.compile(r"^(cells/zoo|sheets)/([a-z0-9_]+)/$")
 
 def test_every_page(tab, site_url: str, built_site: Path) -> None:  # noqa: ANN001
     """Every page, light and dark: offline, error-free, images loaded, all math typeset."""
-    page, _ = tab
+    page, watch = tab
     SHOTS.mkdir(exist_ok=True)
-    paths = [path for path in site_pages(built_site) if not GENERATED.match(path)]
-
-    def check(shown, watch, path: str) -> list[str]:  # noqa: ANN001
+    report = {}
+    for path in site_pages(built_site):
+        if GENERATED.match(path):
+            continue
         name = path.strip("/").replace("/", "-") or "index"
-        return check_page(shown, watch, site_url + path, SHOTS / name)
-
-    found = split_between_two_browsers(
-        page.context.browser, site_url, paths, check,
-        color_scheme="light", viewport={"width": 1280, "height": 900},
-    )  # fmt: skip
-    report = {
-        path or "/": problems for path, problems in zip(paths, found, strict=True) if problems
-    }
+        problems = check_page(page, watch, site_url + path, SHOTS / name)
+        if problems:
+            report[path or "/"] = problems
     listing = "\n".join(f"{p}:\n  " + "\n  ".join(v) for p, v in report.items())
     assert report == {}, f"{len(report)} page(s) with problems:\n{listing}"
 

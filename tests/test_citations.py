@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
-from browser_checks import SHOTS, Watch, open_page, page_problems, split_between_two_browsers
+from browser_checks import SHOTS, Watch, open_page, page_problems
 from conftest import GENERATED_SAMPLE, ROOT
 from playwright import sync_api
 
@@ -341,52 +341,54 @@ def test_copy_button_copies_the_latex(tab, site_url: str, built_site: Path) -> N
 def test_print_shows_the_sheet_only(chromium, site_url: str, scheme: str) -> None:  # noqa: ANN001
     """Printed (A4's width), a sheet has no site chrome or buttons, black on white, and no
     equation wider than the paper."""
-    # every sheet in the light scheme; in the dark one, the sheets of the cells whose
-    # equations are the widest or the most varied (print ignores the scheme's colours).
-    # On screen first, each gets the checks every page gets (tests/browser_checks.py).
-    names = gr.CELL_NAMES if scheme == "light" else ("lstm", "lstm_fgr", "lstm_proj", "gru")
-
-    def check(page, watch: Watch, name: str) -> list[str]:  # noqa: ANN001
-        problems = open_page(page, watch, f"{site_url}sheets/{name}/")
-        shot = SHOTS / f"sheets-{name}-{scheme}.png" if name in GENERATED_SAMPLE else None
-        problems = problems or page_problems(page, watch, scheme, shot)
-        if problems:
-            return problems
-        page.emulate_media(media="print")
-        state = page.evaluate(
-            """() => {
-              const shown = (sel) => Array.from(document.querySelectorAll(sel))
-                .filter((el) => getComputedStyle(el).display !== "none").length;
-              const style = getComputedStyle(document.body);
-              return {
-                chrome: [".md-header", ".md-sidebar", ".md-footer", ".md-tabs",
-                         "button.gr-copy", ".md-top"].map((s) => [s, shown(s)]),
-                ids: shown(".gr-eq-id"),
-                background: style.backgroundColor, color: style.color,
-                wide: Array.from(document.querySelectorAll(".gr-sheet div.arithmatex"))
-                  .filter((d) => d.scrollWidth > d.clientWidth + 1).length,
-                page: document.documentElement.scrollWidth,
-              };
-            }"""
-        )
-        assert all(n == 0 for _, n in state["chrome"]), (name, state["chrome"])
-        assert state["ids"] == len(gr.cell(name).equation_ids) + len(gr.derive(name).equation_ids)
-        assert state["background"] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), state
-        assert state["color"] == "rgb(0, 0, 0)", state
-        assert state["wide"] == 0 and state["page"] <= 703, (name, state)
-        if name == "lstm":
-            (ROOT / "screenshots").mkdir(exist_ok=True)
-            shot = ROOT / "screenshots" / f"print-sheets-lstm-{scheme}.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert page.pdf(format="A4")[:5] == b"%PDF-"
-        page.emulate_media(media="screen")
-        return []
-
-    found = split_between_two_browsers(
-        chromium, site_url, list(names), check,
-        viewport={"width": 703, "height": 1000}, color_scheme=scheme,
-    )  # fmt: skip
-    report = {name: problems for name, problems in zip(names, found, strict=True) if problems}
+    context = chromium.new_context(viewport={"width": 703, "height": 1000}, color_scheme=scheme)
+    page = context.new_page()
+    watch = Watch(page, site_url)
+    report = {}
+    try:
+        # every sheet in the light scheme; in the dark one, the sheets of the cells whose
+        # equations are the widest or the most varied (print ignores the scheme's colours).
+        # On screen first, each gets the checks every page gets (tests/browser_checks.py).
+        names = gr.CELL_NAMES if scheme == "light" else ("lstm", "lstm_fgr", "lstm_proj", "gru")
+        for name in names:
+            problems = open_page(page, watch, f"{site_url}sheets/{name}/")
+            shot = SHOTS / f"sheets-{name}-{scheme}.png" if name in GENERATED_SAMPLE else None
+            problems = problems or page_problems(page, watch, scheme, shot)
+            if problems:
+                report[name] = problems
+                continue
+            page.emulate_media(media="print")
+            state = page.evaluate(
+                """() => {
+                  const shown = (sel) => Array.from(document.querySelectorAll(sel))
+                    .filter((el) => getComputedStyle(el).display !== "none").length;
+                  const style = getComputedStyle(document.body);
+                  return {
+                    chrome: [".md-header", ".md-sidebar", ".md-footer", ".md-tabs",
+                             "button.gr-copy", ".md-top"].map((s) => [s, shown(s)]),
+                    ids: shown(".gr-eq-id"),
+                    background: style.backgroundColor, color: style.color,
+                    wide: Array.from(document.querySelectorAll(".gr-sheet div.arithmatex"))
+                      .filter((d) => d.scrollWidth > d.clientWidth + 1).length,
+                    page: document.documentElement.scrollWidth,
+                  };
+                }"""
+            )
+            assert all(n == 0 for _, n in state["chrome"]), (name, state["chrome"])
+            assert state["ids"] == len(gr.cell(name).equation_ids) + len(
+                gr.derive(name).equation_ids
+            )
+            assert state["background"] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"), state
+            assert state["color"] == "rgb(0, 0, 0)", state
+            assert state["wide"] == 0 and state["page"] <= 703, (name, state)
+            if name == "lstm":
+                (ROOT / "screenshots").mkdir(exist_ok=True)
+                shot = ROOT / "screenshots" / f"print-sheets-lstm-{scheme}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert page.pdf(format="A4")[:5] == b"%PDF-"
+            page.emulate_media(media="screen")
+    finally:
+        context.close()
     assert report == {}, report
 
 

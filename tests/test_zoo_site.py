@@ -16,14 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_checks import (
-    SHOTS,
-    Watch,
-    in_both_schemes,
-    open_page,
-    page_problems,
-    split_between_two_browsers,
-)
+from browser_checks import SHOTS, Watch, in_both_schemes, open_page, page_problems
 from conftest import GENERATED_SAMPLE, ROOT
 
 import gated_ref as gr
@@ -348,15 +341,19 @@ def test_every_cell_page_typesets_its_diff_and_steps(chromium, site_url: str) ->
     MathJax elements carrying their class, on every cell's page; and the checks every page
     gets (tests/browser_checks.py: offline, no console error, math typeset, images loaded), in
     both schemes for the sampled cells (conftest.GENERATED_SAMPLE), with their screenshots."""
-
-    def check(page, watch: Watch, name: str) -> list[str]:  # noqa: ANN001
+    context = chromium.new_context(color_scheme="light", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = Watch(page, site_url)
+    report = {}
+    for name in gr.CELL_NAMES:
         problems = open_page(page, watch, f"{site_url}cells/zoo/{name}/")
         if not problems and name in GENERATED_SAMPLE:
             problems = in_both_schemes(page, watch, SHOTS / f"cells-zoo-{name}")
         elif not problems:
             problems = page_problems(page, watch, "light")
         if problems:
-            return problems
+            report[name] = problems
+            continue
         found = page.evaluate(
             """() => ({
               steps: document.querySelector('[data-gr-stepper] .gr-stepper__count')?.textContent,
@@ -368,12 +365,5 @@ def test_every_cell_page_typesets_its_diff_and_steps(chromium, site_url: str) ->
         assert found["steps"] == f"Step 1 / {len(gr.cell(name).equations)}", name
         assert found["errors"] == 0, name
         assert (found["marked"] > 0) == (gr.cell(name).parent is not None), name
-        return []
-
-    names = list(gr.CELL_NAMES)
-    found = split_between_two_browsers(
-        chromium, site_url, names, check,
-        color_scheme="light", viewport={"width": 1280, "height": 900},
-    )  # fmt: skip
-    report = {name: problems for name, problems in zip(names, found, strict=True) if problems}
+    context.close()
     assert report == {}, report
