@@ -52,6 +52,9 @@ def test_the_info_box_shows_what_dlmf_shows(tab, site_url: str, built_site: Path
     hrefs = box.locator(".gr-eq-info__links a").evaluate_all("els => els.map(a => a.href)")
     assert hrefs == [record["url"], record["latest"]]
     assert record["url"].endswith("/" + record["page"])
+    # the hook has replaced every placeholder (in a plain build both name the site's root)
+    assert not any(".invalid" in record[k] for k in ("url", "latest", "bibtex")), record
+    assert record["latest"] == record["url"]
     # the LaTeX, the srepr and the BibTeX entry, exactly
     codes = box.locator("pre.gr-eq-info__code").all_inner_texts()
     assert codes == [record["latex"], record["srepr"], record["bibtex"]]
