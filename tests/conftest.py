@@ -116,62 +116,6 @@ def copy_for_clean_build(dest: Path) -> None:
     shutil.copy2(tarball, dest / ".cache" / "npm")
 
 
-class BackgroundJob:
-    """``fn()`` run in a thread of its own once the build ``after`` has succeeded (a test
-    module's slow preparation, overlapped with the browser tests); :meth:`wait` returns its
-    result or raises what it raised."""
-
-    def __init__(self, fn: Callable[[], object], after: BackgroundBuild) -> None:
-        self.fn, self.after = fn, after
-        self.result: object = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.after.thread.join()
-            first = self.after.result
-            if first is None or first.returncode != 0:
-                raise RuntimeError("not started: the site build it waited for failed")
-            self.result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test that waits
-            self.error = exc
-
-    def wait(self) -> object:
-        """The result of ``fn()`` (waiting for it); re-raises its error."""
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-#: Slow preparations that test modules register (:func:`after_site_build`), by the name of the
-#: fixture that waits for them, and those started this session.
-_AFTER_SITE: dict[str, Callable[[Path], object]] = {}
-_JOBS: dict[str, BackgroundJob] = {}
-
-
-def after_site_build(name: str) -> Callable[[Callable[[Path], object]], Callable[[Path], object]]:
-    """Register ``fn(work_dir)`` to start in the background as soon as the site is built, when a
-    selected test uses the fixture ``name``; that fixture gets the result from
-    :func:`background_result`."""
-
-    def register(fn: Callable[[Path], object]) -> Callable[[Path], object]:
-        _AFTER_SITE[name] = fn
-        return fn
-
-    return register
-
-
-def background_result(name: str, work: Path) -> object:
-    """The result of the preparation registered as ``name``: the one started in the background,
-    or (not started, as under ``-k``) run now in ``work``."""
-    if name not in _JOBS:
-        return _AFTER_SITE[name](work)
-    return _JOBS[name].wait()
-
-
 #: The builds this session started in the background, by fixture name.
 _BUILDS: dict[str, BackgroundBuild] = {}
 #: Where those builds write: the site, and the clean copy of the repository.
@@ -211,10 +155,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             after=_BUILDS["built_site"],
             prepare=lambda: copy_for_clean_build(copy),
         )
-    for name, fn in _AFTER_SITE.items():
-        if any(name in getattr(i, "fixturenames", ()) for i in session.items):
-            work = factory.mktemp(name)
-            _JOBS[name] = BackgroundJob(functools.partial(fn, work), after=_BUILDS["built_site"])
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

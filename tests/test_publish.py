@@ -28,7 +28,6 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from browser_checks import Watch, open_page, page_problems
-from conftest import after_site_build, background_result
 
 import gated_ref as gr
 from sitebuild import __main__ as cli
@@ -88,12 +87,12 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@after_site_build("published")
-def publish_two_versions(work: Path) -> dict:
+@pytest.fixture(scope="module")
+def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """``FIRST`` published with the command line, then ``SECOND`` with ``publish.publish``,
-    into a copy of this checkout in ``work``; its gh-pages branch served over HTTP at
-    ``base``, the address both were published for (``--site-url``). Runs in the background
-    once the site build has warmed the caches (tests/conftest.py: ``after_site_build``)."""
+    into a copy of this checkout; its gh-pages branch served over HTTP at ``base``, the address
+    both were published for (``--site-url``). ``built_site`` has warmed the caches."""
+    work = tmp_path_factory.mktemp("publish")
     ours = _gh_pages(ROOT)
     repo, served = work / "repo", work / "gh-pages"
     _copy_checkout(repo)
@@ -102,29 +101,23 @@ def publish_two_versions(work: Path) -> dict:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    first = subprocess.run(
-        [sys.executable, "-m", "sitebuild", "--root", str(repo), "publish", FIRST,
-         "--site-url", base],
-        cwd=repo, capture_output=True, text=True,
-    )  # fmt: skip
-    assert first.returncode == 0, f"publish {FIRST} failed:\n{first.stdout}\n{first.stderr}"
-    said: list[str] = []
-    url = publish.publish(repo, SECOND, site_url=base, package=f"{SECOND}.0", say=said.append)
-    assert url == f"{base}{SECOND}/"
-    _git(repo, "worktree", "add", "-q", "--detach", str(served), "gh-pages")
-    assert _gh_pages(ROOT) == ours, "publishing in the copy touched this repository's gh-pages"
-    return {"repo": repo, "base": base, "log": first.stdout + "\n".join(said), "httpd": httpd}
-
-
-@pytest.fixture(scope="module")
-def published(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The two published versions, served (see :func:`publish_two_versions`)."""
-    done = background_result("published", tmp_path_factory.mktemp("publish"))
     try:
-        yield done
+        first = subprocess.run(
+            [sys.executable, "-m", "sitebuild", "--root", str(repo), "publish", FIRST,
+             "--site-url", base],
+            cwd=repo, capture_output=True, text=True,
+        )  # fmt: skip
+        assert first.returncode == 0, f"publish {FIRST} failed:\n{first.stdout}\n{first.stderr}"
+        said: list[str] = []
+        url = publish.publish(repo, SECOND, site_url=base, package=f"{SECOND}.0", say=said.append)
+        assert url == f"{base}{SECOND}/"
+        _git(repo, "worktree", "add", "-q", "--detach", str(served), "gh-pages")
+        assert _gh_pages(ROOT) == ours, "publishing in the copy touched this repository's gh-pages"
+        yield {"repo": repo, "base": base, "log": first.stdout + "\n".join(said)}
     finally:
-        done["httpd"].shutdown()
-        done["httpd"].server_close()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
 
 
 def _get(url: str) -> str:
