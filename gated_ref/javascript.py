@@ -2,9 +2,10 @@
 
 The same three stages as :mod:`gated_ref.lower`, printed for a browser instead of NumPy:
 
-1. plan - :func:`gated_ref.derive.forward_schedule`: the step's elementwise statements, its
-   recurrent GEMMs (``weight_hh`` with its bias, and any extra recurrent matrix of the cell,
-   without) and its projections, in execution order;
+1. plan - :func:`gated_ref.program.forward_step`, the statement program the NumPy printer
+   prints too: the step's runs of elementwise statements, its recurrent GEMMs (``weight_hh``
+   with its bias, and any extra recurrent matrix of the cell, without) and its projections,
+   in execution order;
 2. emit - ``sympy.cse`` over each run of elementwise statements, printed with SymPy's
    :class:`~sympy.printing.jscode.JavascriptCodePrinter` (sigmoid as ``0.5 + 0.5 tanh(a/2)``,
    which cannot overflow; relu as ``Math.max(a, 0)``) inside a loop over the H units;
@@ -44,10 +45,11 @@ from sympy.printing.jscode import JavascriptCodePrinter
 from sympy.printing.str import StrPrinter
 
 from .cells import CELL_NAMES, cell
-from .derive import Assign, Gemm, Project, forward_schedule
+from .derive import Gemm, Project
 from .functions import sigmoid
 from .functions import step as unit_step
 from .lower import input_hash as kernel_input_hash
+from .program import Run, forward_step
 from .spec import CellSpec
 
 __all__ = [
@@ -199,73 +201,84 @@ def javascript_source(spec: CellSpec | str, *, use_cse: bool = True) -> str:
     terms: {symbol: [...]}, state: {h, c, ...}}``, where ``terms`` holds the pre-activations,
     the previous states and x_t when the cell uses it elementwise (see :func:`_terms`).
     """
-    spec = _spec(spec)
-    printer = StepPrinter(_vectors(spec))
-    x_index = {g: k for k, g in enumerate(spec.input_gates)}
-    h_index = {g: k for k, g in enumerate(spec.recurrent_gates)}
-    L: list[str] = []
-    w = L.append
-    w(f"// cell {spec.name!r}: {spec.title}")
-    w(f"function step_{spec.name}(x, P, S, ov, Z) {{")
-    w("  const H = Z.hidden_size;")
-    for s in spec.states:
-        w(f"  const {spec.prev[s].name} = S.{s};")
-    for p in spec.elementwise_params:
-        w(f"  const {p.symbol.name} = P.{p.key}[{p.row}];")
-    for g in spec.input_gates:
-        ax = spec.input_affine[g].name
-        w(f"  const {ax} = affine(P.weight_ih, P.bias_ih, {x_index[g]}, H, x);")
-    for n in spec.nodes:
-        name = n.symbol.name
-        size = _size_name(spec, n.symbol)
-        length = "H" if size == "hidden_size" else f"Z.{size}"
-        w(f"  const {_node_var(name)} = new Array({length}), o_{name} = ov.{name};")
-    pending: list[tuple[sp.Symbol, sp.Expr]] = []
-    blocks = 0
+    return StepFunctionPrinter(_spec(spec), use_cse=use_cse).doprint()
 
-    def flush() -> None:
-        nonlocal blocks
-        if pending:
-            L.extend(_block(pending, printer, use_cse, f"t{blocks}_"))
-            blocks += 1
-            pending.clear()
 
-    for step in forward_schedule(spec):
-        if isinstance(step, Assign):
-            pending.append((step.target, step.expr))
-            continue
-        flush()
-        if isinstance(step, Project):
-            var, name = _node_var(step.target.name), step.target.name
-            src = printer.doprint(step.source).removesuffix("[j]")
-            w(f"  // projection: {name} = {step.key} {step.source.name}")
-            w(f"  matvecInto({var}, P.{step.key}, {src});")
-            w(f"  if (o_{name}) for (let k = 0; k < {var}.length; k++) {var}[k] = o_{name}[k];")
-            continue
-        assert isinstance(step, Gemm)
-        grp = step.group
-        src = printer.doprint(grp.source).removesuffix("[j]")
+class StepFunctionPrinter:
+    """Prints the forward step program (:func:`gated_ref.program.forward_step`) of one cell as
+    a JavaScript function over one sequence: one method per kind of statement."""
+
+    def __init__(self, spec: CellSpec, *, use_cse: bool = True) -> None:
+        self.spec, self.use_cse = spec, use_cse
+        self.printer = StepPrinter(_vectors(spec))
+        self.lines: list[str] = []
+        self.runs = 0
+
+    def doprint(self) -> str:
+        """The step function's text."""
+        self.lines, self.runs = [], 0
+        self._head()
+        for st in forward_step(self.spec):
+            getattr(self, f"_print_{type(st).__name__}")(st)
+        self._tail()
+        return "\n".join(self.lines) + "\n"
+
+    def _head(self) -> None:
+        spec, w = self.spec, self.lines.append
+        x_index = {g: k for k, g in enumerate(spec.input_gates)}
+        w(f"// cell {spec.name!r}: {spec.title}")
+        w(f"function step_{spec.name}(x, P, S, ov, Z) {{")
+        w("  const H = Z.hidden_size;")
+        for s in spec.states:
+            w(f"  const {spec.prev[s].name} = S.{s};")
+        for p in spec.elementwise_params:
+            w(f"  const {p.symbol.name} = P.{p.key}[{p.row}];")
+        for g in spec.input_gates:
+            ax = spec.input_affine[g].name
+            w(f"  const {ax} = affine(P.weight_ih, P.bias_ih, {x_index[g]}, H, x);")
+        for n in spec.nodes:
+            name = n.symbol.name
+            size = _size_name(spec, n.symbol)
+            length = "H" if size == "hidden_size" else f"Z.{size}"
+            w(f"  const {_node_var(name)} = new Array({length}), o_{name} = ov.{name};")
+
+    def _print_Run(self, run: Run) -> None:
+        assigns = [(st.target, st.expr) for st in run.statements]
+        self.lines.extend(_block(assigns, self.printer, self.use_cse, f"t{self.runs}_"))
+        self.runs += 1
+
+    def _print_Project(self, st: Project) -> None:
+        w = self.lines.append
+        var, name = _node_var(st.target.name), st.target.name
+        src = self.printer.doprint(st.source).removesuffix("[j]")
+        w(f"  // projection: {name} = {st.key} {st.source.name}")
+        w(f"  matvecInto({var}, P.{st.key}, {src});")
+        w(f"  if (o_{name}) for (let k = 0; k < {var}.length; k++) {var}[k] = o_{name}[k];")
+
+    def _print_Gemm(self, st: Gemm) -> None:
+        spec, w = self.spec, self.lines.append
+        grp = st.group
+        src = self.printer.doprint(grp.source).removesuffix("[j]")
         if grp.bias:
+            h_index = {g: k for k, g in enumerate(spec.recurrent_gates)}
             gates = ", ".join(grp.gates)
             w(f"  // recurrent maps of gate(s) {gates}: U_k {grp.source.name} + b^h_k")
             for g, sym in zip(grp.gates, grp.symbols, strict=True):
                 w(f"  const {sym.name} = affine(P.weight_hh, P.bias_hh, {h_index[g]}, H, {src});")
-        else:
-            w(
-                f"  // matrix {grp.key}, gate(s) {', '.join(grp.gates)}: R_k {grp.source.name}"
-                " (no bias)"
-            )
-            for k, sym in enumerate(grp.symbols):
-                w(f"  const {sym.name} = affine(P.{grp.key}, null, {k}, H, {src});")
-    flush()
-    nodes = ", ".join(f"{n.symbol.name}: {_node_var(n.symbol.name)}" for n in spec.nodes)
-    terms = ", ".join(
-        name if name == var else f"{name}: {var}" for name, var in _terms(spec).items()
-    )
-    state = ", ".join(f"{s}: {_node_var(spec.out[s].name)}" for s in spec.states)
-    w(f"  return {{nodes: {{{nodes}}}, terms: {{{terms}}}, state: {{{state}}}}};")
-    w("}")
-    return "\n".join(L) + "\n"
+            return
+        w(f"  // matrix {grp.key}, gate(s) {', '.join(grp.gates)}: R_k {grp.source.name} (no bias)")
+        for k, sym in enumerate(grp.symbols):
+            w(f"  const {sym.name} = affine(P.{grp.key}, null, {k}, H, {src});")
+
+    def _tail(self) -> None:
+        spec, w = self.spec, self.lines.append
+        nodes = ", ".join(f"{n.symbol.name}: {_node_var(n.symbol.name)}" for n in spec.nodes)
+        terms = ", ".join(
+            name if name == var else f"{name}: {var}" for name, var in _terms(spec).items()
+        )
+        state = ", ".join(f"{s}: {_node_var(spec.out[s].name)}" for s in spec.states)
+        w(f"  return {{nodes: {{{nodes}}}, terms: {{{terms}}}, state: {{{state}}}}};")
+        w("}")
 
 
 # ---- metadata the explorer shows -----------------------------------------------------------
