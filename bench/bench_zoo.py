@@ -1,11 +1,12 @@
-"""Every cell against ``lstm``: forward + backward wall time of the generated kernels.
+"""Every cell against ``lstm``: forward and forward+backward wall time of the generated kernels.
 
 One row per cell in ``gr.CELL_NAMES`` (so a new cell module adds a row), float64 and float32,
-T=100, B=64, I=H=256 (P=128 for a projection). Only NumPy runs in this process, so every cell
-meets the same BLAS threads; the cells are timed round-robin within each round so that a slow
-phase of the machine hits all of them alike. Reports min and median of the rounds, the ratio of
-the minima to ``lstm``'s, and the GEMMs each kernel runs per step (from the schedule). The load
-average is printed before and after; above ``--max-load`` the ratios are withheld.
+forward and forward+backward, T=100, B=64, I=H=256 (P=128 for a projection). Measured through
+``bench/harness.py`` in one NumPy worker process: interleaved rounds (each round times every
+cell, dtype and pass once), min and median, the ratio of the minima to ``lstm``'s at the same
+dtype and pass, and the GEMMs each kernel runs per step (from the schedule). The load average
+and the CPU other processes used are printed; when they kept the machine busy the ratios are
+withheld.
 
 Usage::
 
@@ -16,77 +17,76 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
-import gated_ref as gr
-from gated_ref.derive import gemm_count
+from harness import Config, Harness, Settings  # noqa: E402
 
+import gated_ref as gr  # noqa: E402
+from gated_ref.derive import gemm_count  # noqa: E402
+
+DTYPES = ("float64", "float32")
+PASSES = ("fwd", "fwd+bwd")
 SEED = 20261130
 
 
-def runner(name: str, t: int, b: int, h: int, dtype: type) -> Callable[[], None]:
-    """Forward + backward of one cell on fixed random data (I = H, P = H / 2)."""
-    spec = gr.cell(name)
-    kernel = gr.lower(spec)
-    sizes = {size: max(1, h // 2) for size in spec.sizes}
-    rng = np.random.default_rng(SEED)
-    params = kernel.init_params(h, h, rng=rng, dtype=dtype, **sizes)
-    x = rng.standard_normal((t, b, h)).astype(dtype)
-    width = spec.size_of(spec.prev["h"], h, **sizes)
-    dy = rng.standard_normal((t, b, width)).astype(dtype)
-
-    def fwd_bwd() -> None:
-        kernel.backward(dy, kernel.forward(x, params)[2])
-
-    return fwd_bwd
-
-
-def measure(runners: dict[str, Callable[[], None]], rounds: int) -> dict[str, list[float]]:
-    """Wall seconds of each runner per round, round-robin, after one warm-up call each."""
-    for run in runners.values():
-        run()
-    times: dict[str, list[float]] = {key: [] for key in runners}
-    for _ in range(rounds):
-        for key, run in runners.items():
-            start = time.perf_counter()
-            run()
-            times[key].append(time.perf_counter() - start)
-    return times
+def configs(t: int, b: int, h: int) -> list[Config]:
+    """Every cell x dtype x pass, the generated kernel in the NumPy worker."""
+    return [
+        Config(
+            f"{name} {dtype} {pass_}",
+            {
+                "ours": (
+                    "numpy",
+                    "contenders:ours",
+                    {"cell": name, "dtype": dtype, "pass_": pass_, "t": t, "b": b, "i": h, "h": h}
+                    | {"seed": SEED},
+                )
+            },
+        )
+        for dtype in DTYPES
+        for pass_ in PASSES
+        for name in gr.CELL_NAMES
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the table: cell, dtype, min and median ms, ratio to lstm, GEMMs per step."""
+    """Print the table: cell, dtype, pass, min and median ms, ratio to lstm, GEMMs per step."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 2 rounds")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--max-load", type=float, default=0.5 * (os.cpu_count() or 1))
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds (default 7)")
+    parser.add_argument("--wait", type=float, default=None, help="s to wait for an idle machine")
+    parser.add_argument("--busy-cores", type=float, default=0.25, help="busy above (cores)")
     args = parser.parse_args(argv)
-    t, b, h, rounds = (5, 2, 8, 2) if args.quick else (100, 64, 256, args.rounds)
-    before = os.getloadavg()[0]
-    print(f"zoo bench: T={t} B={b} I=H={h}, {rounds} rounds; load average {before:.2f}")
-    header = f"{'cell':<18} {'dtype':<8} {'min ms':>9} {'median ms':>10} {'/lstm':>7}"
-    print(f"{header} {'GEMMs/step':>11}")
-    for dtype in (np.float64, np.float32):
-        runners = {name: runner(name, t, b, h, dtype) for name in gr.CELL_NAMES}
-        times = measure(runners, rounds)
-        base = min(times["lstm"])
-        after = os.getloadavg()[0]
-        for name in gr.CELL_NAMES:
-            best, med = min(times[name]), statistics.median(times[name])
-            ratio = f"{best / base:7.2f}" if max(before, after) <= args.max_load else "   busy"
-            gemms = gemm_count(gr.cell(name))
-            print(
-                f"{name:<18} {np.dtype(dtype).name:<8} {1e3 * best:9.2f} {1e3 * med:10.2f} "
-                f"{ratio} {gemms.forward_step:>5} fwd {gemms.backward_step} bwd"
-            )
-    after = os.getloadavg()[0]
-    print(f"load average after: {after:.2f} (ratios withheld above {args.max_load:.2f})")
+    t, b, h = (5, 2, 8) if args.quick else (100, 64, 256)
+    settings = Settings(
+        rounds=args.rounds or (2 if args.quick else 7),
+        warmup=1,
+        start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
+        busy_cores=args.busy_cores,
+    )
+    print(f"zoo bench: T={t} B={b} I=H={h} (P=H/2 for a projection)")
+    print("\n".join(settings.describe()), flush=True)
+    with Harness({"numpy": None}, settings) as harness:
+        result = harness.measure(configs(t, b, h))
+    header = f"{'cell':<18} {'dtype':<8} {'pass':<8} {'min ms':>9} {'median ms':>10} {'/lstm':>8}"
+    print(f"\n{header} {'GEMMs/step':>11}")
+    for dtype in DTYPES:
+        for pass_ in PASSES:
+            for name in gr.CELL_NAMES:
+                key = f"{name} {dtype} {pass_}"
+                ratio = result.ratio(key, "ours", "ours", key_b=f"lstm {dtype} {pass_}")
+                gemms = gemm_count(gr.cell(name))
+                print(
+                    f"{name:<18} {dtype:<8} {pass_:<8} {1e3 * result.min(key, 'ours'):9.2f} "
+                    f"{1e3 * result.median(key, 'ours'):10.2f} "
+                    f"{'withheld' if ratio is None else f'{ratio:.2f}':>8} "
+                    f"{gemms.forward_step:>5} fwd {gemms.backward_step} bwd"
+                )
+    print("\nratio: min of the cell / min of lstm, same dtype and pass")
+    print("\n".join(result.report()))
     return 0
 
 
