@@ -191,3 +191,10 @@ def spinner(work: float = 0.001, spin_after: float = 0.0, forever: bool = False)
 def sleeper(seconds: float = 0.001) -> Callable:
     """A test contender that uses no CPU while it runs."""
     return lambda: time.sleep(seconds)
+
+
+def blas_threads() -> int:
+    """Threads of NumPy's BLAS in this process (the largest, if several libraries)."""
+    from threadpoolctl import threadpool_info
+
+    return max((d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"), default=0)

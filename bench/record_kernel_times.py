@@ -15,12 +15,15 @@ The sizes are read from the diagram script, so the record cannot drift from what
 checks the record against its own settings and stops, naming this script, when it does not
 match.
 
-Method: one BLAS thread (as the training runs), warm-up calls, then ``--repeats`` rounds; each
-round times every configuration once, round-robin, so a slow phase of a shared machine hits them
-all alike. The statistic is the median CPU time of the process (``time.process_time``). The
-record keeps the machine (CPU model, cores, BLAS threads, library versions) and the load
-average before and after; it holds no date, so re-running on an unchanged machine changes only
-the noise. Usage::
+Method: through ``bench/harness.py``: the kernels run in a worker process of their own with
+one BLAS thread (as the training runs), warm-up calls, then ``--repeats`` interleaved rounds;
+each round times every configuration once, so a slow phase of a shared machine hits them all
+alike. The clock is the wall time of each call (``time.perf_counter`` in the worker); the
+record keeps the median (``us_per_step``, what the site shows) and the minimum
+(``us_per_step_min``). It keeps the machine (CPU model, cores, BLAS threads, library versions),
+the load average before and after and the CPU other processes used meanwhile; when that was
+above the harness's threshold the record is not written (``--allow-busy`` writes it, marked
+busy). It holds no date, so re-running on an unchanged machine changes only the noise. Usage::
 
     python bench/record_kernel_times.py --out data/kernel_times.json
     python bench/record_kernel_times.py --quick --out /tmp/k.json   # a smoke test
@@ -33,20 +36,22 @@ import importlib.metadata
 import json
 import os
 import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
-import gated_ref as gr
+import numpy as np  # noqa: E402
+from harness import Config, Harness, Result, Settings, call_once  # noqa: E402
+
+import gated_ref as gr  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DIAGRAMS = ROOT / "diagrams"
 PASSES = ("fwd", "fwd+bwd")
 SEED = 0
+#: The NumPy worker's environment: one BLAS thread, as the training runs.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def cpu_model() -> str:
@@ -68,10 +73,8 @@ def _version(dist: str) -> str:
 
 
 def blas_threads() -> int:
-    """Threads of NumPy's BLAS as threadpoolctl reports them (the largest, if several)."""
-    from threadpoolctl import threadpool_info
-
-    return max((d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"), default=0)
+    """Threads of NumPy's BLAS in the measuring worker, as threadpoolctl reports them there."""
+    return int(call_once("contenders:blas_threads", env=ONE_THREAD))
 
 
 def machine() -> dict:
@@ -85,13 +88,6 @@ def machine() -> dict:
         "sympy": _version("sympy"),
         "torch": _version("torch"),
     }
-
-
-def load_average() -> list[float]:
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def _sizes() -> dict:
@@ -109,38 +105,17 @@ def _sizes() -> dict:
     return comparison
 
 
-def _runners(name: str, t: int, b: int, i: int, h: int, dtype: str) -> dict[str, Callable]:
-    """Forward and forward + backward of one cell at one size, on fixed random data."""
-    spec = gr.cell(name)
-    kernel = gr.lower(spec)
-    rng = np.random.default_rng([SEED, t, b, i, h])
-    if spec.input_symbol is not None:
-        i = h  # the cell adds x_t to an H-vector
-    sizes = {size: max(1, h // 2) for size in spec.sizes}  # a projection to H / 2
-    params = kernel.init_params(i, h, rng=rng, dtype=dtype, **sizes)
-    x = rng.standard_normal((t, b, i)).astype(dtype)
-    dy = rng.standard_normal((t, b, spec.size_of(spec.prev["h"], h, **sizes))).astype(dtype)
-
-    def fwd() -> None:
-        kernel.forward(x, params)
-
-    def fwd_bwd() -> None:
-        kernel.backward(dy, kernel.forward(x, params)[2])
-
-    return {"fwd": fwd, "fwd+bwd": fwd_bwd}
-
-
-def measure(configs: dict[tuple, Callable], warmup: int, repeats: int) -> dict[tuple, float]:
-    """Median CPU seconds of each runner over ``repeats`` round-robin rounds."""
-    times: dict[tuple, list[float]] = {k: [] for k in configs}
-    for rnd in range(warmup + repeats):
-        for key, run in configs.items():
-            start = time.process_time()
-            run()
-            elapsed = time.process_time() - start
-            if rnd >= warmup:
-                times[key].append(elapsed)
-    return {k: statistics.median(v) for k, v in times.items()}
+def configs(comparison: dict) -> list[Config]:
+    """Every cell x size x pass of the comparison table, in the NumPy worker."""
+    out = []
+    for name in comparison["cells"]:
+        for n in comparison["sizes"]:
+            for pass_ in PASSES:
+                kwargs = {"cell": name, "dtype": comparison["dtype"], "pass_": pass_}
+                kwargs |= {"t": comparison["T"], "b": comparison["B"], "i": n, "h": n}
+                runs = {"ours": ("numpy", "contenders:ours", kwargs | {"seed": SEED})}
+                out.append(Config(f"{name} {n} {pass_}", runs))
+    return out
 
 
 def _us(seconds: float, steps: int) -> float:
@@ -148,33 +123,22 @@ def _us(seconds: float, steps: int) -> float:
     return float(f"{1e6 * seconds / steps:.3g}")
 
 
-def record(warmup: int, repeats: int, quick: bool = False) -> dict:
-    """Measure everything the site shows; return the record."""
-    from threadpoolctl import threadpool_limits
-
+def record(settings: Settings, quick: bool = False) -> tuple[dict, Result]:
+    """Measure everything the site shows; return the record and the harness's result."""
     comparison = _sizes()
     if quick:
         comparison |= {"T": 4, "sizes": [8]}
-    configs: dict[tuple, Callable] = {}
-    for name in comparison["cells"]:
-        for n in comparison["sizes"]:
-            sizes = (comparison["T"], comparison["B"], n, n, comparison["dtype"])
-            for pass_, run in _runners(name, *sizes).items():
-                configs[("comparison", name, str(n), pass_)] = run
-    with threadpool_limits(1):
-        load_before = load_average()
-        info = machine()
-        start = time.perf_counter()
-        medians = measure(configs, warmup, repeats)
-        elapsed = time.perf_counter() - start
-        load_after = load_average()
-    for key, seconds in medians.items():
-        section = comparison
-        node = section.setdefault("us_per_step", {})
-        for part in key[1:-1]:
-            node = node.setdefault(part, {})
-        node[key[-1]] = _us(seconds, section["T"])
-    return {
+    info = machine()
+    with Harness({"numpy": ONE_THREAD}, settings) as harness:
+        result = harness.measure(configs(comparison))
+    for stat, field in ((result.median, "us_per_step"), (result.min, "us_per_step_min")):
+        node = comparison.setdefault(field, {})
+        for name in comparison["cells"]:
+            for n in comparison["sizes"]:
+                by_pass = node.setdefault(name, {}).setdefault(str(n), {})
+                for pass_ in PASSES:
+                    by_pass[pass_] = _us(stat(f"{name} {n} {pass_}", "ours"), comparison["T"])
+    data = {
         "about": (
             "Measured times of the generated NumPy kernels, in µs per time step of a whole "
             "batch; written by bench/record_kernel_times.py (make bench-record), read by "
@@ -182,38 +146,63 @@ def record(warmup: int, repeats: int, quick: bool = False) -> dict:
         ),
         "machine": info,
         "method": {
-            "clock": "CPU time of the process (time.process_time), one BLAS thread",
+            "clock": (
+                "wall time of each call (time.perf_counter) in a worker process of its own "
+                "(bench/harness.py), one BLAS thread"
+            ),
             "statistic": "median",
-            "warmup": warmup,
-            "repeats": repeats,
-            "order": "round-robin over every configuration within each repeat",
+            "also": "us_per_step_min: the minimum of the same runs",
+            "warmup": settings.warmup,
+            "repeats": settings.rounds,
+            "order": "interleaved rounds: each round times every configuration once",
+            "harness": settings.describe(),
         },
         "load": {
-            "load_average_before": load_before,
-            "load_average_after": load_after,
-            "seconds": round(elapsed),
+            "load_average_before": list(result.load_before),
+            "load_average_after": list(result.load_after),
+            "other_processes_cores": round(result.others_cores, 2),
+            "busy": result.busy,
+            "busy_above_cores": settings.busy_cores,
+            "seconds": round(result.seconds),
             "note": (
-                "load average (1, 5, 15 min) of the machine: above its core count, other "
-                "processes shared the cores and the numbers are noisier"
+                "load average (1, 5, 15 min) of the machine, and the cores processes outside "
+                "the bench used on average while it measured"
             ),
         },
         "comparison": comparison,
     }
+    if quick:
+        data["quick"] = True
+    return data, result
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Measure, and write the record atomically unless the machine was busy."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "kernel_times.json")
     parser.add_argument("--repeats", type=int, default=None, help="timed rounds (default 41)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, 3 rounds")
+    parser.add_argument("--wait", type=float, default=None, help="s to wait for an idle machine")
+    parser.add_argument("--busy-cores", type=float, default=0.25, help="busy above (cores)")
+    parser.add_argument("--allow-busy", action="store_true", help="write a busy record too")
     args = parser.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 41)
-    data = record(warmup=1 if args.quick else 3, repeats=repeats, quick=args.quick)
+    settings = Settings(
+        rounds=args.repeats or (3 if args.quick else 41),
+        warmup=1 if args.quick else 3,
+        start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
+        busy_cores=args.busy_cores,
+    )
+    print("\n".join(settings.describe()), flush=True)
+    data, result = record(settings, quick=args.quick)
+    print("\n".join(result.report()))
+    if result.busy and not args.allow_busy:
+        print(f"busy: {args.out} not written (--allow-busy writes it, marked busy)")
+        return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
     os.replace(tmp, args.out)
-    print(f"wrote {args.out} ({data['load']['seconds']} s; load {data['load']})")
+    print(f"wrote {args.out} ({data['load']['seconds']} s)")
     return 0
 
 

@@ -295,12 +295,19 @@ def timings_table(measured: dict[str, dict[int, tuple[float, float]] | None], re
     method = record["method"]
     note = (
         f"\nµs per time step for a batch of {TIMING_B} sequences ($I = H$, float64, "
-        f"$T = {TIMING_T}$), generated NumPy kernels, median CPU time of {method['repeats']} "
-        f"runs on {_claims.record_machine(record)}. Measured by `make bench-record` "
+        f"$T = {TIMING_T}$), generated NumPy kernels, the {method['statistic']} of "
+        f"{method['repeats']} runs ({method['clock']}) on {_claims.record_machine(record)}. "
+        "Measured by `make bench-record` "
         f"(`bench/record_kernel_times.py`) and committed as `{_claims.RECORD}`, not at build "
         "time: the site shows the same numbers on every build, and they change only when the "
         "record is refreshed.\n"
     )
+    load = record["load"]
+    if load.get("busy"):
+        note += (
+            f"\n**Measured on a busy machine**: other processes used "
+            f"{load['other_processes_cores']} core on average meanwhile; these times are noisy.\n"
+        )
     if absent:
         names = ", ".join(f"`{n}`" for n in absent)
         note += (
