@@ -13,6 +13,7 @@
 #   make lint      ruff check + ruff format --check
 #   make bench     generated kernels vs torch CPU vs a NumPy loop, lowering times, explorer load
 #   make bench-record  re-measure data/kernel_times.json (the timings the site shows)
+#   make bench-scaling re-measure data/kernel_scaling.json (the scaling table against torch)
 #   make experiments   run the LSTM vs GRU grid, write data/experiments.json (SCHEDULER=tcp://...
 #                      sends the runs to an existing Dask cluster instead of local processes)
 #   make clean     remove build outputs and caches; keeps .venv
@@ -25,7 +26,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs publish serve test test-quick screenshots lint bench bench-record experiments clean venv deps-docs deps-test browser latex node diagrams mathjax
+.PHONY: docs publish serve test test-quick screenshots lint bench bench-record bench-scaling experiments clean venv deps-docs deps-test browser latex node diagrams mathjax
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,8 +94,10 @@ lint: deps-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# Prints, in one run: generated kernels vs torch CPU vs a NumPy loop, lowering times, and the
-# explorer page's time to interactive (speed is measured here, never in timed unit tests).
+# Prints, in one run: generated kernels vs torch CPU vs a NumPy loop, every cell against lstm,
+# lowering times, and the explorer page's time to interactive (speed is measured here, never in
+# timed unit tests). Each contender runs in a worker process of its own (bench/harness.py); on a
+# busy machine the ratios are withheld, and the output says so.
 bench: deps-test docs
 	$(PY) bench/bench_kernels.py
 	$(PY) bench/bench_zoo.py
@@ -105,6 +108,11 @@ bench: deps-test docs
 # byte-identical. Re-run on a quiet machine and commit the result.
 bench-record: deps-test
 	$(PY) bench/record_kernel_times.py --out data/kernel_times.json
+
+# The scaling table on the LSTM vs GRU page (T x B x H, LSTM and GRU, float32, against torch,
+# with the share of time in GEMMs): a committed record, like bench-record. Takes a while.
+bench-scaling: deps-test
+	$(PY) bench/record_scaling.py --out data/kernel_scaling.json
 
 # The committed record the LSTM vs GRU page reads: step times (each contender alone), then the
 # grid on both cores (or on the Dask cluster at SCHEDULER). `make docs` refuses a stale record.

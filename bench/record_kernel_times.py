@@ -77,12 +77,13 @@ def blas_threads() -> int:
     return int(call_once("contenders:blas_threads", env=ONE_THREAD))
 
 
-def machine() -> dict:
-    """What the numbers depend on, besides the code."""
+def machine(blas: int | None = None) -> dict:
+    """What the numbers depend on, besides the code (``blas``: the measuring worker's BLAS
+    threads; by default those of a one-thread worker, as this record measures)."""
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
-        "blas_threads": blas_threads(),
+        "blas_threads": blas_threads() if blas is None else blas,
         "python": platform.python_version(),
         "numpy": np.__version__,
         "sympy": _version("sympy"),
