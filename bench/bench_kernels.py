@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
 import numpy as np  # noqa: E402
-from harness import TORCH_ENV, Config, Harness, Result, Settings, call_once  # noqa: E402
+from harness import PRELOAD, TORCH_ENV, Config, Harness, Result, Settings, call_once  # noqa: E402
 
 CELLS = ("lstm", "gru")
 DTYPES = ("float32", "float64")
@@ -115,13 +115,8 @@ def table(result: Result, cells: list[str]) -> list[str]:
     return lines
 
 
-def onednn_check(sizes: dict[str, int], threads: int) -> str:
+def onednn_report(ops: list[str]) -> str:
     """Whether torch's float32 LSTM forward ran oneDNN (mkldnn ops in ``torch.profiler``)."""
-    ops = call_once(
-        "contenders:torch_forward_ops",
-        {"cell": "lstm", "dtype": "float32", **sizes, "threads": threads},
-        env=TORCH_ENV,
-    )
     mkldnn = [op for op in ops if "mkldnn" in op or "onednn" in op.lower()]
     if mkldnn:
         return f"torch float32 LSTM forward ran oneDNN: yes ({', '.join(mkldnn)})"
@@ -144,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         warmup=1 if args.quick else 2,
         start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
         busy_cores=args.busy_cores,
+        idle_window=0.05 if args.quick else 0.1,
+        start_window=0.5 if args.quick else 2.0,
     )
     threads = os.cpu_count() or 1
     print(f"python {platform.python_version()}, numpy {np.__version__}")
@@ -153,12 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     print("numpy worker's threadpools:\n" + blas_report())
     print(f"torch worker: torch.set_num_threads({threads}), OPENBLAS_NUM_THREADS=1 (no NumPy BLAS)")
     print(f"sizes: T={t} B={b} I={i} H={h}")
-    for cell in args.cells:
-        call_once("contenders:check_implementations", {"cell": cell})
-    print("check: numpy loop and torch agree with the generated kernel (float64, rel err <= 1e-10)")
-    print(onednn_check(sizes, threads))
-    print("\n".join(settings.describe()), flush=True)
-    with Harness({"numpy": None, "torch": TORCH_ENV}, settings) as harness:
+    with Harness({"numpy": None, "torch": TORCH_ENV}, settings, preload=PRELOAD) as harness:
+        # in a throwaway process: it runs NumPy and torch together, which the workers never do
+        checks = call_once(
+            "contenders:startup_checks", {"cells": args.cells, "sizes": sizes, "threads": threads}
+        )
+        print("check: numpy loop and torch agree with the generated kernel (float64, rel err")
+        print("       <= 1e-10 for y, the final states and every gradient)")
+        print(onednn_report(checks["ops"]))
+        print("\n".join(settings.describe()), flush=True)
         result = harness.measure(configs(args.cells, sizes, threads))
     print()
     print("\n".join(table(result, args.cells)))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
-from harness import Config, Harness, Settings  # noqa: E402
+from harness import PRELOAD, Config, Harness, Settings  # noqa: E402
 
 import gated_ref as gr  # noqa: E402
 from gated_ref.derive import gemm_count  # noqa: E402
@@ -66,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         warmup=1,
         start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
         busy_cores=args.busy_cores,
+        idle_window=0.05 if args.quick else 0.1,
+        start_window=0.5 if args.quick else 2.0,
     )
     print(f"zoo bench: T={t} B={b} I=H={h} (P=H/2 for a projection)")
     print("\n".join(settings.describe()), flush=True)
-    with Harness({"numpy": None}, settings) as harness:
+    with Harness({"numpy": None}, settings, preload=PRELOAD) as harness:
         result = harness.measure(configs(t, b, h))
     header = f"{'cell':<18} {'dtype':<8} {'pass':<8} {'min ms':>9} {'median ms':>10} {'/lstm':>8}"
     print(f"\n{header} {'GEMMs/step':>11}")

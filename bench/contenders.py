@@ -23,7 +23,6 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy_loop import loop_backward, loop_forward
-from problems import make_problem
 
 PASSES = ("fwd", "fwd+bwd")
 
@@ -37,6 +36,8 @@ def ours(
     cell: str, dtype: str, pass_: str, t: int, b: int, i: int, h: int, seed: int = 0
 ) -> Callable:
     """The generated kernel's forward, or forward then backward (dstate = 0, as torch's)."""
+    from problems import make_problem
+
     _check_pass(pass_)
     p = make_problem(cell, dtype, t, b, i, h, seed)
     kernel = p.kernel
@@ -49,6 +50,8 @@ def numpy_loop(
     cell: str, dtype: str, pass_: str, t: int, b: int, i: int, h: int, seed: int = 0
 ) -> Callable:
     """The plain NumPy loop on the same data (lstm and gru only)."""
+    from problems import make_problem
+
     _check_pass(pass_)
     p = make_problem(cell, dtype, t, b, i, h, seed)
     if pass_ == "fwd":
@@ -112,6 +115,7 @@ def torch_rnn(
 ) -> Callable:
     """``torch.nn.LSTM`` / ``GRU`` on CPU with ``torch.set_num_threads(threads)``."""
     import torch
+    from problems import make_problem
 
     _check_pass(pass_)
     torch.set_num_threads(threads)
@@ -128,6 +132,8 @@ def _rel_err(a: np.ndarray, b: np.ndarray) -> float:
 def check_implementations(cell: str, tol: float = 1e-10) -> dict[str, float]:
     """Relative errors of the NumPy loop and of torch against the generated kernel (float64,
     small sizes); AssertionError naming the quantities that differ by more than ``tol``."""
+    from problems import make_problem
+
     p = make_problem(cell, "float64", 5, 3, 4, 6, seed=1)
     kernel = p.kernel
     rng = np.random.default_rng(2)
@@ -156,6 +162,7 @@ def torch_forward_ops(
 ) -> list[str]:
     """The ATen / oneDNN op names torch's forward (no_grad) ran, from ``torch.profiler``."""
     import torch
+    from problems import make_problem
     from torch.profiler import ProfilerActivity, profile
 
     torch.set_num_threads(threads)
@@ -166,11 +173,22 @@ def torch_forward_ops(
     return sorted({event.key for event in prof.key_averages()})
 
 
-def spinner(work: float = 0.001, spin_after: float = 0.0, forever: bool = False) -> Callable:
-    """A test contender: each call busy-waits ``work`` seconds, then leaves a thread spinning
-    for ``spin_after`` seconds (or, with ``forever``, one thread that never stops)."""
+def startup_checks(cells: list[str], sizes: dict[str, int], threads: int) -> dict:
+    """Both checks in one throwaway process: :func:`check_implementations` for each cell, and
+    the ops of torch's float32 LSTM forward at ``sizes``."""
+    errs = {cell: check_implementations(cell) for cell in cells}
+    ops = torch_forward_ops("lstm", "float32", **sizes, threads=threads)
+    return {"errors": errs, "ops": ops}
+
+
+def spinner(
+    work: float = 0.001, spin_after: float = 0.0, forever: bool = False, delay: float = 0.0
+) -> Callable:
+    """A test contender: each call busy-waits ``work`` seconds, then leaves a thread that sleeps
+    ``delay`` seconds and spins for ``spin_after`` (or, with ``forever``, one that never stops)."""
 
     def spin(seconds: float) -> None:
+        time.sleep(delay)
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
             pass
@@ -178,7 +196,9 @@ def spinner(work: float = 0.001, spin_after: float = 0.0, forever: bool = False)
     started: list[threading.Thread] = []
 
     def call() -> None:
-        spin(work)
+        end = time.perf_counter() + work
+        while time.perf_counter() < end:
+            pass
         if forever and not started:
             started.append(threading.Thread(target=spin, args=(1e9,), daemon=True))
             started[0].start()

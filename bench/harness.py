@@ -42,6 +42,8 @@ WORKER = Path(__file__).resolve().with_name("worker.py")
 #: Environment of a worker that runs torch: NumPy's BLAS (OpenBLAS) gets one thread, so that
 #: even an accidental NumPy product there cannot leave threads spinning.
 TORCH_ENV = {"OPENBLAS_NUM_THREADS": "1"}
+#: What the workers of the kernel benchmarks import as they start.
+PRELOAD = {"numpy": ["problems"], "torch": ["torch", "problems"]}
 
 
 class HarnessError(RuntimeError):
@@ -59,7 +61,8 @@ class Settings:
     max_share: float = 0.02  # other workers' CPU during a run, as a share of its wall time
     max_redos: int = 20  # per sample; more and the harness gives up
     start_wait: float = 60.0  # s: how long to wait at the start for an idle machine
-    start_idle_cores: float = 0.1  # outside CPU (cores, over 2 s) that counts as idle
+    start_window: float = 2.0  # s: the window over which the start checks the machine
+    start_idle_cores: float = 0.1  # outside CPU (cores, over start_window) that counts as idle
     busy_cores: float = 0.25  # outside CPU (cores, averaged over the run) above which: busy
     interleave: str = "rounds"  # or "config"
     long_run: float | None = None  # s: a configuration whose warm-up run takes longer ...
@@ -88,8 +91,8 @@ class Settings:
             f"run during which the others used > {100 * self.max_share:g}% of its wall time is "
             f"redone (at most {self.max_redos} times)",
             f"machine: wait up to {self.start_wait:g} s at the start for other processes to use "
-            f"< {self.start_idle_cores:g} core over 2 s; ratios withheld if they used "
-            f"> {self.busy_cores:g} core on average during the run",
+            f"< {self.start_idle_cores:g} core over {self.start_window:g} s; ratios withheld if "
+            f"they used > {self.busy_cores:g} core on average during the run",
         ]
         if self.long_run is not None:
             lines.append(
@@ -112,10 +115,12 @@ class Config:
 class Worker:
     """One contender's process (``bench/worker.py``)."""
 
-    def __init__(self, name: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str] | None = None, preload: Iterable[str] = ()
+    ) -> None:
         self.name = name
         self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, str(WORKER), name],
+            [sys.executable, str(WORKER), name, *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -183,7 +188,7 @@ class Result:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     start_wait: float = 0.0  # s waited at the start for an idle machine
-    start_others: float = 0.0  # outside CPU, cores, over the last 2 s of that wait
+    start_others: float = 0.0  # outside CPU, cores, over the last window of that wait
     others_cores: float = 0.0  # outside CPU, cores, averaged over the measurement
     seconds: float = 0.0  # wall time of the measurement
 
@@ -247,13 +252,16 @@ class Harness:
         contenders: dict[str, dict[str, str] | None],
         settings: Settings | None = None,
         progress: TextIO | None = sys.stderr,
+        preload: dict[str, list[str]] | None = None,
     ) -> None:
+        """Start one worker per contender name, with extra environment variables; ``preload``
+        names modules a worker imports at once (so that workers start up side by side)."""
         self.settings = settings or Settings()
         self.progress = progress
         self.workers: dict[str, Worker] = {}
         try:
             for name, env in contenders.items():
-                self.workers[name] = Worker(name, env)
+                self.workers[name] = Worker(name, env, (preload or {}).get(name, ()))
         except BaseException:
             self.close()
             raise
@@ -286,14 +294,13 @@ class Harness:
         return max(0.0, (m1 - m0) - (o1 - o0)) / (t1 - t0)
 
     def wait_for_idle_machine(self, result: Result) -> None:
-        """Wait up to ``start_wait`` s for outside use < ``start_idle_cores`` over 2 s."""
+        """Wait up to ``start_wait`` s for outside use < ``start_idle_cores`` over a window."""
+        s = self.settings
         start = time.perf_counter()
         while True:
-            result.start_others = self.others_cores(2.0)
+            result.start_others = self.others_cores(s.start_window)
             waited = time.perf_counter() - start
-            if result.start_others < self.settings.start_idle_cores or (
-                waited + 2.0 > self.settings.start_wait
-            ):
+            if result.start_others < s.start_idle_cores or waited + s.start_window > s.start_wait:
                 break
             _say(
                 self.progress,

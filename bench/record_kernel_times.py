@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
 import numpy as np  # noqa: E402
-from harness import Config, Harness, Result, Settings, call_once  # noqa: E402
+from harness import PRELOAD, Config, Harness, Result, Settings, call_once  # noqa: E402
 
 import gated_ref as gr  # noqa: E402
 
@@ -130,7 +130,7 @@ def record(settings: Settings, quick: bool = False) -> tuple[dict, Result]:
     if quick:
         comparison |= {"T": 4, "sizes": [8]}
     info = machine()
-    with Harness({"numpy": ONE_THREAD}, settings) as harness:
+    with Harness({"numpy": ONE_THREAD}, settings, preload=PRELOAD) as harness:
         result = harness.measure(configs(comparison))
     for stat, field in ((result.median, "us_per_step"), (result.min, "us_per_step_min")):
         node = comparison.setdefault(field, {})
@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         warmup=1 if args.quick else 3,
         start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
         busy_cores=args.busy_cores,
+        idle_window=0.05 if args.quick else 0.1,
+        start_window=0.5 if args.quick else 2.0,
     )
     print("\n".join(settings.describe()), flush=True)
     data, result = record(settings, quick=args.quick)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
-from harness import TORCH_ENV, Config, Harness, Result, Settings  # noqa: E402
+from harness import PRELOAD, TORCH_ENV, Config, Harness, Result, Settings  # noqa: E402
 from record_kernel_times import machine  # noqa: E402
 from worker import resolve  # noqa: E402
 
@@ -95,7 +95,7 @@ def rows(result: Result, grid: dict, fractions: dict[str, float | None]) -> list
 def record(settings: Settings, grid: dict, gemm_fn: str | None, quick: bool) -> tuple[dict, Result]:
     """Measure the grid; return the record and the harness's result."""
     threads = os.cpu_count() or 1
-    with Harness({"numpy": None, "torch": TORCH_ENV}, settings) as harness:
+    with Harness({"numpy": None, "torch": TORCH_ENV}, settings, preload=PRELOAD) as harness:
         info = machine(int(harness.call("numpy", "contenders:blas_threads")))
         result = harness.measure(configs(grid, threads))
         fractions: dict[str, float | None] = {}
@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         warmup=1,
         start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
         busy_cores=args.busy_cores,
+        idle_window=0.05 if args.quick else 0.1,
+        start_window=0.5 if args.quick else 2.0,
         interleave="config",
         long_run=LONG_RUN,
         long_rounds=LONG_ROUNDS,

@@ -1,8 +1,9 @@
 """A benchmark worker: one contender's process, driven by ``bench/harness.py`` over JSON lines.
 
-Started as ``python bench/worker.py NAME``; reads one command per line on stdin and answers one
-JSON object per line on the protocol pipe (the original stdout; ``print`` inside the worker goes
-to stderr, so nothing a library prints can corrupt the protocol). Commands:
+Started as ``python bench/worker.py NAME [MODULE ...]`` (it imports the modules at once); reads
+one command per line on stdin and answers one JSON object per line on the protocol pipe (the
+original stdout; ``print`` inside the worker goes to stderr, so nothing a library prints can
+corrupt the protocol). Commands:
 
 - ``{"op": "setup", "key": K, "factory": "module:function", "kwargs": {...}}``: call the
   factory (a module in ``bench/`` or on ``PYTHONPATH``), keep the zero-argument callable it
@@ -78,6 +79,8 @@ def main() -> None:
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # what C libraries write to fd 1 lands on stderr too
     sys.stdout = sys.stderr
+    for module in sys.argv[2:]:  # python worker.py NAME [MODULE ...]: import these at once
+        importlib.import_module(module)
     serve(sys.stdin, answers)
 
 
