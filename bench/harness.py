@@ -152,19 +152,29 @@ class Worker:
             raise HarnessError(f"worker {self.name!r}, command {cmd}:\n{reply['error']}")
         return reply
 
-    def close(self) -> None:
-        """Ask the worker to exit; kill it if it does not within 10 s."""
-        if self.proc.poll() is None:
+    def ask_exit(self) -> None:
+        """Ask the worker to exit, without waiting for it."""
+        if self.proc.poll() is None and self.proc.stdin is not None and not self.proc.stdin.closed:
             try:
-                assert self.proc.stdin is not None
                 self.proc.stdin.write('{"op": "exit"}\n')
                 self.proc.stdin.close()
-                self.proc.wait(timeout=10)
-            except (BrokenPipeError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+            except BrokenPipeError:
+                pass
+
+    def close(self) -> None:
+        """Ask the worker to exit; kill it if it does not within 10 s."""
+        self.ask_exit()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None and not pipe.closed:
+                try:
+                    pipe.close()
+                except BrokenPipeError:
+                    pass
 
 
 def call_once(fn: str, kwargs: dict | None = None, env: dict[str, str] | None = None) -> object:
@@ -273,7 +283,9 @@ class Harness:
         self.close()
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker (all asked at once, so that they shut down side by side)."""
+        for worker in self.workers.values():
+            worker.ask_exit()
         for worker in self.workers.values():
             worker.close()
 

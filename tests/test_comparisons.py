@@ -310,3 +310,93 @@ def test_fewer_parameters_claim_counts_like_torch(claims) -> None:  # noqa: ANN0
     }
     assert f"{counts['gru']:,} against {counts['lstm']:,}" in text
     assert "Verdict: holds" in text
+
+
+# ---- the scaling record ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scaling():  # noqa: ANN201
+    return _load("kernel_scaling")
+
+
+def _scaling_record(scaling) -> dict:  # noqa: ANN001
+    path = Path(__file__).resolve().parents[1] / scaling.RECORD
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_scaling_table_prints_the_record(scaling) -> None:  # noqa: ANN001
+    """Every number comes from the committed record; a --quick record is marked a placeholder."""
+    record = _scaling_record(scaling)
+    scaling.check(record)
+    assert scaling.DEPENDS == ("data/kernel_scaling.json",)
+    assert "time" not in vars(scaling)  # the module does not even import a clock
+    record["rows"][0] |= {"ours_ms_min": 12345.0, "gemm_fraction": 0.64, "ratio": 0.987}
+    record["machine"]["cpu"] = "Test CPU 9000"
+    record["quick"], record["load"]["busy"] = False, False
+    table = scaling.table(record)
+    assert "12,345" in table and "64%" in table and "0.99" in table and "Test CPU 9000" in table
+    assert "make bench-scaling" in table and "Placeholder" not in table
+    assert sum(line.startswith("| `") for line in table.splitlines()) == len(record["rows"])
+    record["quick"], record["load"]["busy"] = True, True
+    record["rows"][0] |= {"ratio": None, "gemm_fraction": None}
+    table = scaling.table(record)
+    assert "Placeholder measurement" in table and "withheld (busy)" in table
+    assert "not measured" in table and "The machine was busy" in table
+
+
+def test_scaling_record_errors_name_the_make_target(scaling, tmp_path: Path) -> None:  # noqa: ANN001
+    with pytest.raises(FileNotFoundError, match="make bench-scaling"):
+        scaling.load(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / scaling.RECORD).write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError, match="not JSON.*make bench-scaling"):
+        scaling.load(tmp_path)
+    good = _scaling_record(scaling)
+    broken = json.loads(json.dumps(good))
+    dropped = broken["rows"].pop()
+    with pytest.raises(ValueError, match=f"missing \\[\\('{dropped['cell']}'.*make bench-scaling"):
+        scaling.check(broken)
+    broken["rows"] += [dropped, dropped]
+    with pytest.raises(ValueError, match="repeated"):
+        scaling.check(broken)
+    for field, value in (("torch_ms_min", "12"), ("T", 1.5), ("ratio", "1.0")):
+        broken = json.loads(json.dumps(good))
+        broken["rows"][0][field] = value
+        with pytest.raises(ValueError, match=f"{field} is {value!r}"):
+            scaling.check(broken)
+    del good["machine"]
+    with pytest.raises(ValueError, match="no 'machine'"):
+        scaling.check(good)
+
+
+def test_record_scaling_measures_through_the_harness(
+    scaling,  # noqa: ANN001
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A one-point grid through both workers; the GEMM fraction is what ``gemm_fraction``
+    (a stand-in here, with bench/profile_kernels.py's signature) returns for that point."""
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    monkeypatch.syspath_prepend(str(bench))
+    (tmp_path / "fake_profile.py").write_text(
+        "def gemm_fraction(cell: str, dtype: str, T: int, B: int, H: int) -> float:\n"
+        "    assert dtype == 'float32'\n"
+        "    return {'lstm': 0.5, 'gru': 0.25}[cell] + T / 100 + B / 1000 + (H == 4) / 10\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    import harness
+    import record_scaling
+
+    grid = {"T": [3], "B": [2], "H": [4], "cells": ["gru"]}
+    settings = harness.Settings(
+        rounds=2, start_wait=0.2, start_window=0.2, idle_window=0.05, interleave="config"
+    )
+    record, result = record_scaling.record(settings, grid, "fake_profile:gemm_fraction", True)
+    scaling.check(record)
+    (row,) = record["rows"]
+    assert row["gemm_fraction"] == pytest.approx(0.25 + 0.03 + 0.002 + 0.1)
+    assert row["runs"] == 2 and row["ours_ms_min"] <= row["ours_ms_median"]
+    assert (row["ratio"] is None) == result.busy == record["load"]["busy"]
+    assert record["quick"] is True and record["machine"]["torch_threads"] >= 1
+    with pytest.raises(SystemExit):  # a missing profiler is named before anything runs
+        record_scaling.main(["--gemm-fraction", "no_such_module:gemm_fraction"])
