@@ -28,6 +28,12 @@ def kernel_times(root: Path = ROOT) -> dict:
         ) from None
 
 
+def record_method(record: dict) -> str:
+    """How a timing record's numbers were taken, in words: statistic, runs and clock."""
+    m = record["method"]
+    return f"the {m['statistic']} of {m['repeats']} runs, {m['clock']}"
+
+
 def record_machine(record: dict) -> str:
     """The machine a timing record was measured on, in words."""
     m = record["machine"]

@@ -292,11 +292,10 @@ def timings_table(measured: dict[str, dict[int, tuple[float, float]] | None], re
         else:
             cells = " | ".join(f"{f:,.0f} | {fb:,.0f}" for f, fb in by_size.values())
         rows.append(f"| {_cell_label(gr.cell(name))} | {cells} |")
-    method = record["method"]
     note = (
         f"\nµs per time step for a batch of {TIMING_B} sequences ($I = H$, float64, "
-        f"$T = {TIMING_T}$), generated NumPy kernels, the {method['statistic']} of "
-        f"{method['repeats']} runs ({method['clock']}) on {_claims.record_machine(record)}. "
+        f"$T = {TIMING_T}$), generated NumPy kernels, {_claims.record_method(record)}, on "
+        f"{_claims.record_machine(record)}. "
         "Measured by `make bench-record` "
         f"(`bench/record_kernel_times.py`) and committed as `{_claims.RECORD}`, not at build "
         "time: the site shows the same numbers on every build, and they change only when the "

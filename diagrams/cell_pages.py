@@ -369,8 +369,8 @@ def cost_section(spec: gr.CellSpec, measured: dict | None, record: dict) -> str:
         + (gemms or "None: every recurrent weight is elementwise.")
         + f"\n\n{hoist} FLOPs count a multiply-add as 2 and every elementwise operation as 1 "
         "([all cells side by side](../lstm-vs-gru.md#the-cells-at-a-glance)). Times: batch of "
-        f"{cost.TIMING_B}, float64, $I = H$, from `{_claims.RECORD}` "
-        f"({_claims.record_machine(record)}).\n"
+        f"{cost.TIMING_B}, float64, $I = H$, {_claims.record_method(record)}, from "
+        f"`{_claims.RECORD}` ({_claims.record_machine(record)}).\n"
     )
 
 
@@ -506,7 +506,8 @@ def index_table(timings: dict, record: dict) -> str:
         "for the whole sequence before the loop and is not counted. Time: forward + backward, "
         f"µs per step for a batch of {cost.TIMING_B} (float64, $I = H = {TIME_SIZE}$), from the "
         "committed "
-        f"record `{_claims.RECORD}`, measured on {_claims.record_machine(record)}; a cell "
+        f"record `{_claims.RECORD}` ({_claims.record_method(record)}), measured on "
+        f"{_claims.record_machine(record)}; a cell "
         "added after the record says *not recorded*.*\n"
     )
     return "\n".join(rows) + "\n" + notes
