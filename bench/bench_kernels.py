@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gated_ref
 
 import numpy as np  # noqa: E402
-from harness import PRELOAD, TORCH_ENV, Config, Harness, Result, Settings, call_once  # noqa: E402
+from harness import PRELOAD, TORCH_ENV, Config, Harness, Result, Settings  # noqa: E402
 
 CELLS = ("lstm", "gru")
 DTYPES = ("float32", "float64")
@@ -151,13 +151,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"torch worker: torch.set_num_threads({threads}), OPENBLAS_NUM_THREADS=1 (no NumPy BLAS)")
     print(f"sizes: T={t} B={b} I={i} H={h}")
     with Harness({"numpy": None, "torch": TORCH_ENV}, settings, preload=PRELOAD) as harness:
-        # in a throwaway process: it runs NumPy and torch together, which the workers never do
-        checks = call_once(
-            "contenders:startup_checks", {"cells": args.cells, "sizes": sizes, "threads": threads}
-        )
+        for cell in args.cells:  # each worker checks with its own library only
+            ref = harness.call("numpy", "contenders:numpy_check", cell=cell)
+            harness.call("torch", "contenders:torch_check", cell=cell, y=ref["y"], dx=ref["dx"])
         print("check: numpy loop and torch agree with the generated kernel (float64, rel err")
         print("       <= 1e-10 for y, the final states and every gradient)")
-        print(onednn_report(checks["ops"]))
+        ops = harness.call(
+            "torch",
+            "contenders:torch_forward_ops",
+            cell="lstm",
+            dtype="float32",
+            **sizes,
+            threads=threads,
+        )
+        print(onednn_report(ops))
         print("\n".join(settings.describe()), flush=True)
         result = harness.measure(configs(args.cells, sizes, threads))
     print()

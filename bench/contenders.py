@@ -11,8 +11,9 @@ Each factory builds its data with :func:`problems.make_problem` and returns the 
 - :func:`spinner`: the harness's own test contender, a thread that keeps spinning after a call
   (what OpenBLAS and OpenMP worker threads do), or a sleeper.
 
-Plus what runs once, in a process of its own: :func:`check_implementations` (the three agree,
-float64) and :func:`torch_forward_ops` (which ATen ops torch's forward really ran).
+Plus the startup checks, each in its own worker: :func:`numpy_check` and :func:`torch_check`
+(the three implementations agree, float64), and :func:`torch_forward_ops` (which ATen ops
+torch's forward really ran).
 """
 
 from __future__ import annotations
@@ -129,12 +130,17 @@ def _rel_err(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / denom) if denom > 0 else float(np.linalg.norm(a))
 
 
-def check_implementations(cell: str, tol: float = 1e-10) -> dict[str, float]:
-    """Relative errors of the NumPy loop and of torch against the generated kernel (float64,
-    small sizes); AssertionError naming the quantities that differ by more than ``tol``."""
+#: The startup checks' sizes (T, B, I, H), float64.
+CHECK_SIZES = (5, 3, 4, 6)
+
+
+def numpy_check(cell: str, tol: float = 1e-10) -> dict:
+    """In the NumPy worker: relative errors of the NumPy loop against the generated kernel
+    (float64, small sizes; AssertionError naming those above ``tol``), and the kernel's y and
+    dx (``dstate`` = None, as torch's ``y.backward(dy)``) as lists, for :func:`torch_check`."""
     from problems import make_problem
 
-    p = make_problem(cell, "float64", 5, 3, 4, 6, seed=1)
+    p = make_problem(cell, "float64", *CHECK_SIZES, seed=1)
     kernel = p.kernel
     rng = np.random.default_rng(2)
     dstate = {s: rng.standard_normal(v.shape) for s, v in p.state.items()}
@@ -147,13 +153,29 @@ def check_implementations(cell: str, tol: float = 1e-10) -> dict[str, float]:
     if set(grads2) != set(grads):
         raise AssertionError(f"{cell}: numpy loop grads {sorted(grads2)} != {sorted(grads)}")
     errs |= {f"d{k}": _rel_err(grads2[k], grads[k]) for k in grads}
-    torch_fwd, torch_fwd_bwd = torch_calls(cell, p)
-    errs["torch y"] = _rel_err(torch_fwd().numpy(), y)
-    grads0 = kernel.backward(p.dy, cache)  # dstate = None, as torch's y.backward(dy)
-    errs["torch dx"] = _rel_err(torch_fwd_bwd().numpy(), grads0["x"])
     bad = {k: v for k, v in errs.items() if not v <= tol}
     if bad:
-        raise AssertionError(f"{cell}: implementations disagree with the generated kernel: {bad}")
+        raise AssertionError(f"{cell}: the numpy loop disagrees with the generated kernel: {bad}")
+    dx = kernel.backward(p.dy, cache)["x"]
+    return {"errors": errs, "y": y.tolist(), "dx": dx.tolist()}
+
+
+def torch_check(cell: str, y: list, dx: list, tol: float = 1e-10) -> dict[str, float]:
+    """In the torch worker: relative errors of torch's y and dx against the generated kernel's
+    (from :func:`numpy_check`), computed with torch alone; AssertionError above ``tol``."""
+    import torch
+    from problems import make_problem
+
+    fwd, fwd_bwd = torch_calls(cell, make_problem(cell, "float64", *CHECK_SIZES, seed=1))
+
+    def rel(got: torch.Tensor, want: list) -> float:
+        ref = torch.tensor(want, dtype=torch.float64)
+        return float(torch.linalg.norm(got.detach() - ref) / torch.linalg.norm(ref))
+
+    errs = {"torch y": rel(fwd(), y), "torch dx": rel(fwd_bwd(), dx)}
+    bad = {k: v for k, v in errs.items() if not v <= tol}
+    if bad:
+        raise AssertionError(f"{cell}: torch disagrees with the generated kernel: {bad}")
     return errs
 
 
@@ -171,14 +193,6 @@ def torch_forward_ops(
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         fwd()
     return sorted({event.key for event in prof.key_averages()})
-
-
-def startup_checks(cells: list[str], sizes: dict[str, int], threads: int) -> dict:
-    """Both checks in one throwaway process: :func:`check_implementations` for each cell, and
-    the ops of torch's float32 LSTM forward at ``sizes``."""
-    errs = {cell: check_implementations(cell) for cell in cells}
-    ops = torch_forward_ops("lstm", "float32", **sizes, threads=threads)
-    return {"errors": errs, "ops": ops}
 
 
 def spinner(

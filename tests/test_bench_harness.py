@@ -26,6 +26,10 @@ FAST = {"rounds": 2, "warmup": 1, "start_wait": 0.2, "start_window": 0.2, "idle_
 FAST_IDLE = FAST | {"busy_cores": 1000.0}
 
 
+#: Another process burning a core: niced, so it takes only what the bench leaves idle.
+BURN = "import os\nos.nice(19)\nwhile True: pass"
+
+
 def _measure(settings: hn.Settings, a: tuple[str, dict], b: tuple[str, dict]) -> hn.Result:
     config = hn.Config("k", {"a": ("a", *a), "b": ("b", *b)})
     with hn.Harness({"a": None, "b": None}, settings, progress=None) as harness:
@@ -67,7 +71,7 @@ def test_a_thread_that_never_stops_fails_the_idle_proof() -> None:
 
 def test_a_busy_machine_withholds_the_ratios() -> None:
     """A process outside the bench burns a core: the result is busy, and gives no ratio."""
-    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603
+    burner = subprocess.Popen([sys.executable, "-c", BURN])  # noqa: S603
     try:
         result = _measure(
             hn.Settings(**FAST, busy_cores=0.25),
