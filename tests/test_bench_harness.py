@@ -49,11 +49,11 @@ def test_runs_wait_until_the_other_workers_threads_stop_spinning() -> None:
 
 
 def test_a_run_another_worker_disturbed_is_redone() -> None:
-    """a's thread sleeps 0.15 s (so a looks idle), then spins 0.3 s: during b's 0.3 s run."""
+    """a's thread sleeps 0.2 s (so a looks idle), then spins 0.3 s: during b's 0.4 s run."""
     result = _measure(
         hn.Settings(**FAST_IDLE),
-        ("contenders:spinner", {"work": 0.01, "spin_after": 0.3, "delay": 0.15}),
-        ("contenders:sleeper", {"seconds": 0.3}),
+        ("contenders:spinner", {"work": 0.01, "spin_after": 0.3, "delay": 0.2}),
+        ("contenders:sleeper", {"seconds": 0.4}),
     )
     assert result.redos.get("k", {}).get("b", 0) >= 1, result.redos
     assert len(result.times["k"]["b"]) == FAST["rounds"]
