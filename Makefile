@@ -94,12 +94,14 @@ lint: deps-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# Prints, in one run: generated kernels vs torch CPU vs a NumPy loop, every cell against lstm,
+# Prints, in one run: generated kernels vs torch CPU vs a NumPy loop, where the kernels' time
+# goes (GEMM, elementwise, copies: bench/profile_kernels.py), every cell against lstm,
 # lowering times, and the explorer page's time to interactive (speed is measured here, never in
 # timed unit tests). Each contender runs in a worker process of its own (bench/harness.py); on a
 # busy machine the ratios are withheld, and the output says so.
 bench: deps-test docs
 	$(PY) bench/bench_kernels.py
+	$(PY) bench/profile_kernels.py
 	$(PY) bench/bench_zoo.py
 	$(PY) bench/lowering_times.py
 	$(PY) bench/explorer_load.py

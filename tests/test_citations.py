@@ -100,8 +100,9 @@ def test_ids_unique_named_by_quantity_and_independent_of_the_other_cells(built_s
 
 
 def test_exports_identical_across_two_builds(built_site: Path, tmp_path: Path) -> None:
-    """The exports again, by two fresh interpreters with other hash seeds: the same bytes."""
-    for seed in ("1", "4242"):
+    """The exports again, by a fresh interpreter with another hash seed than the build's (the
+    clean second build checks a second build with the same seed): the same bytes."""
+    for seed in ("4242",):
         out = tmp_path / seed
         env = dict(os.environ, PYTHONHASHSEED=seed)
         for script in ("equation_exports", "citations"):
