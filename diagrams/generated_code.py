@@ -40,13 +40,13 @@ def recurrent_products(spec: gr.CellSpec, source: str) -> list[tuple[str, tuple[
     head, loop = forward.split("for t in range(T):", 1)
     blocks: dict[str, tuple[str, ...]] = {
         name: spec.recurrent_gates[int(a) : int(b)]
-        for name, a, b in re.findall(r"(U\d+T) = W_hh\[(\d+) \* H:(\d+) \* H\]\.T", head)
+        for name, a, b in re.findall(r"(U\d+T) = W_hh\[(\d+) \* H:(\d+) \* H\]\.T\.copy\(\)", head)
     }
-    for name, key in re.findall(r"(\w+T) = params\['(\w+)'\]\.T", head):
+    for name, key in re.findall(r"(\w+T) = params\['(\w+)'\]\.T\.copy\(\)", head):
         family = next((f for f in spec.families if f.key == key), None)
         blocks[name] = family.gates if family else (f"projection {key}",)
     found = []
-    for operand, matrix in re.findall(r"= (\w+) @ (\w+)\s*$", loop, re.M):
+    for operand, matrix in re.findall(r"numpy\.matmul\((\w+), (\w+), out=\w+\)", loop):
         if matrix not in blocks:
             raise ValueError(f"{spec.name}: {operand} @ {matrix} is not a recurrent matrix")
         found.append((operand, blocks[matrix]))

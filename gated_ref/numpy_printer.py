@@ -16,10 +16,11 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from .derive import Assign, Gemm, Project, Store
-from .program import Plan, Run
+from .derive import Assign, Gemm, HiddenGroup, Project, Store
+from .program import Plan, Run, next_adjoint, only_as_sum
+from .ufunc_chains import Compute, Line, StepWriter
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 class KernelPrinter(NumPyPrinter):
@@ -39,37 +40,35 @@ def _printer() -> KernelPrinter:
     return KernelPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
 
 
-def cse_block(
-    assigns: list[tuple[str, sp.Expr]],
-    indent: str,
-    use_cse: bool,
-    tag: str,
-    live: set[str] | None = None,
-) -> list[str]:
-    """Print ``name = expr`` lines, sharing common subexpressions when ``use_cse``.
+def cse_run(
+    assigns: list[tuple[str, sp.Expr]], use_cse: bool, tag: str, live: set[str] | None = None
+) -> list[tuple[str, sp.Expr]]:
+    """``name = expr`` statements of one run, sharing common subexpressions when ``use_cse``.
 
-    With CSE, a target whose name is not in ``live`` (read after this block) is not printed:
-    its value has been substituted into the statements that use it.
+    With CSE, a target whose name is not in ``live`` (read after this run) is dropped: its
+    value has been substituted into the statements that use it. A target that is just a
+    temporary takes the temporary's place (``i = _f0`` becomes ``i = <_f0's expression>``), so
+    that its value is computed once, where it is kept.
     """
-    printer = _printer()
-    if use_cse and assigns:
-        # Substitute earlier targets first: cse may hoist a subexpression of a later
-        # statement above the assignment of a symbol it uses.
-        defined: dict[sp.Symbol, sp.Expr] = {}
-        for name, expr in assigns:
-            defined[sp.Symbol(name)] = expr.xreplace(defined)
-        temps = sp.numbered_symbols(f"_{tag}")
-        replacements, reduced = sp.cse(list(defined.values()), symbols=temps, order="none")
-    else:
-        replacements, reduced = [], [e for _, e in assigns]
-    lines = [f"{indent}{s} = {printer.doprint(e)}" for s, e in replacements]
-    keep = [True] * len(assigns) if live is None or not use_cse else [n in live for n, _ in assigns]
-    lines += [
-        f"{indent}{n} = {printer.doprint(e)}"
-        for (n, _), e, k in zip(assigns, reduced, keep, strict=True)
-        if k
-    ]
-    return lines
+    if not (use_cse and assigns):
+        return list(assigns)
+    # Substitute earlier targets first: cse may hoist a subexpression of a later
+    # statement above the assignment of a symbol it uses.
+    defined: dict[sp.Symbol, sp.Expr] = {}
+    for name, expr in assigns:
+        defined[sp.Symbol(name)] = expr.xreplace(defined)
+    temps = sp.numbered_symbols(f"_{tag}")
+    replacements, reduced = sp.cse(list(defined.values()), symbols=temps, order="none")
+    keep = [True] * len(assigns) if live is None else [n in live for n, _ in assigns]
+    targets = [(sp.Symbol(n), e) for (n, _), e, k in zip(assigns, reduced, keep, strict=True) if k]
+    made = {t for t, _ in replacements}
+    rename: dict[sp.Symbol, sp.Symbol] = {}
+    for target, expr in targets:
+        if expr in made and expr not in rename:
+            rename[expr] = target
+    out = [(rename.get(t, t), e.xreplace(rename)) for t, e in replacements]
+    out += [(t, e.xreplace(rename)) for t, e in targets if e not in rename or rename[e] != t]
+    return [(t.name, e) for t, e in out]
 
 
 def _rows(index: int, h: str = "H") -> str:
@@ -78,8 +77,6 @@ def _rows(index: int, h: str = "H") -> str:
 
 class NumPyKernelPrinter:
     """The module text of a generated kernel: ``NumPyKernelPrinter(plan).doprint()``."""
-
-    LOOP = "        "  # the indent of a statement inside a time loop
 
     def __init__(self, p: Plan, *, use_cse: bool = True, input_hash: str = "") -> None:
         spec = p.spec
@@ -113,6 +110,51 @@ class NumPyKernelPrinter:
         for prm in self.params:
             self.peep[prm.key] = max(self.peep.get(prm.key, 0), prm.row + 1)
         self.lines: list[str] = []
+        self.loop_head = ""
+        self.gemm_homes: dict[str, str] = {}
+        # gates whose input and recurrent terms are only ever added: summed in place, in the
+        # recurrent product's buffer, and read as a_<gate>
+        self.summed = {
+            g
+            for grp in self.bias_groups
+            for g in grp.gates
+            if g in self.x_index and only_as_sum(spec, g, p.cached)
+        }
+        self.sums: dict[sp.Symbol, sp.Expr] = {}
+        for g in sorted(self.summed):
+            self.sums[spec.input_affine[g]] = sp.Integer(0)
+            self.sums[spec.hidden_affine[g]] = sp.Symbol(f"a_{g}")
+        self.widths = self._widths()
+
+    def _widths(self) -> dict[str, str | None]:
+        """Width of every batch value by name (``H`` or ``P``); per-unit weights: None."""
+        spec = self.spec
+        size = {"hidden_size": "H"} | {k: "P" for k in spec.sizes}
+        H, P = sp.Symbol("hidden_size"), {k: sp.Symbol(k) for k in spec.sizes}  # noqa: N806
+        widths: dict[str, str | None] = {}
+        for s in spec.states:
+            widths[spec.prev[s].name] = widths[spec.out[s].name] = self.width[s]
+            widths[f"d_{s}_out"] = widths[f"dnext_{s}"] = self.width[s]
+        for node in spec.nodes:
+            widths[node.symbol.name] = size[str(spec.size_of(node.symbol, H, **P))]
+        for sym in [*spec.input_affine.values(), *spec.hidden_affine.values()]:
+            widths[sym.name] = "H"
+        for sym in self.sums.values():
+            if sym != 0:
+                widths[str(sym)] = "H"
+        for fam in spec.families:
+            widths.update({sym.name: "H" for sym in fam.symbols})
+        if spec.input_symbol is not None:
+            widths[spec.input_symbol.name] = "H"
+        for prm in self.params:
+            widths[prm.symbol.name] = None
+        widths |= {f"d_{name}": w for name, w in widths.items() if w is not None}
+        for grp in self.p.groups:
+            widths[f"d_src{grp.index}"] = widths[grp.source.name]
+        for node in self.projections:
+            widths[f"d_proj_{node.symbol.name}"] = widths[node.rhs.name]
+        widths["dy_t"] = self.width["h"]
+        return widths
 
     # ---- the module ------------------------------------------------------------------------
     def doprint(self) -> str:
@@ -126,9 +168,6 @@ class NumPyKernelPrinter:
     def w(self, line: str) -> None:
         """Append one line."""
         self.lines.append(line)
-
-    def _block(self, assigns: list[tuple[str, sp.Expr]], tag: str, live: set[str] | None) -> None:
-        self.lines.extend(cse_block(assigns, self.LOOP, self.use_cse, tag, live))
 
     def _banner(self) -> None:
         spec, w = self.spec, self.w
@@ -183,6 +222,36 @@ class NumPyKernelPrinter:
                 return f"S_{s}[:T].reshape(TB, {self.width[s]})"
         return f"N_{source.name}.reshape(TB, H)"
 
+    # ---- one step: items for the StepWriter ------------------------------------------------
+    def _width_of(self, name: str) -> str | None:
+        return self.widths.get(name)
+
+    def _step(self, top: list[str], items: list[Compute | Line], indent: str = "    ") -> None:
+        """Print the step's buffers (made once), then the loop's bindings and its items."""
+        writer = StepWriter(self._width_of, _printer(), indent + "    ")
+        body = writer.write(items)
+        if writer.registers:
+            self.w(f"{indent}# registers: (B, width) buffers the step's values reuse")
+        for name, width in writer.registers:
+            self.w(f"{indent}{name} = numpy.empty((B, {width}), dtype)")
+        self.w(self.loop_head)
+        self.lines.extend(f"{indent}    {line}" for line in top)
+        self.lines.extend(body)
+
+    def _computes(
+        self,
+        pairs: list[tuple[str, sp.Expr]],
+        homes: dict[str, str],
+        strided: frozenset[str] = frozenset(),
+    ) -> list[Compute]:
+        printer = _printer()
+        return [
+            Compute(
+                name, expr, homes.get(name), f"{name} = {printer.doprint(expr)}", name in strided
+            )
+            for name, expr in pairs
+        ]
+
     # ---- forward ---------------------------------------------------------------------------
     def _forward(self) -> None:
         self._forward_head()
@@ -209,14 +278,16 @@ class NumPyKernelPrinter:
         if self.has_x:
             w(f"    AX = (x.reshape(T * B, I) @ W_ih.T).reshape(T, B, {self.n_x} * H)")
             w("    AX += b_x")
+        w("    # the per-step matrices, transposed once into C-contiguous copies")
         for grp in self.bias_groups:
             lo, hi = self._group_rows(grp)
-            w(f"    U{grp.index}T = W_hh[{lo} * H:{hi} * H].T")
-            w(f"    c{grp.index} = b_hh[{lo} * H:{hi} * H]")
+            w(f"    U{grp.index}T = W_hh[{lo} * H:{hi} * H].T.copy()")
+            if grp.index not in p.merged_bias:
+                w(f"    c{grp.index} = b_hh[{lo} * H:{hi} * H]")
         for grp in self.families:
-            w(f"    U{grp.index}T = params[{grp.key!r}].T")
+            w(f"    U{grp.index}T = params[{grp.key!r}].T.copy()")
         for node in self.projections:
-            w(f"    Wp_{node.symbol.name}T = params[{node.projection!r}].T")
+            w(f"    Wp_{node.symbol.name}T = params[{node.projection!r}].T.copy()")
 
     def _forward_buffers(self) -> None:
         w = self.w
@@ -227,39 +298,66 @@ class NumPyKernelPrinter:
             w(f"    N_{s.name} = numpy.empty((T, B, H), dtype)")
         for sym in self.cached_ah:
             w(f"    A_{sym.name} = numpy.empty((T, B, H), dtype)")
+        for grp in self.p.groups:
+            w(f"    A{grp.index} = numpy.empty((B, {len(grp.gates)} * H), dtype)")
 
     def _forward_loop(self) -> None:
-        spec, w = self.spec, self.w
-        w("    for t in range(T):")
-        for s in spec.states:
-            w(f"        {spec.prev[s].name} = S_{s}[t]")
-        for k, gate in enumerate(spec.input_gates):
-            w(f"        {spec.input_affine[gate].name} = AX[t, :, {_rows(k)}]")
+        spec = self.spec
+        self.loop_head = "    for t in range(T):"
+        top = [f"{spec.prev[s].name} = S_{s}[t]" for s in spec.states]
+        top += [
+            f"{spec.input_affine[g].name} = AX[t, :, {_rows(k)}]"
+            for k, g in enumerate(spec.input_gates)
+            if g not in self.summed
+        ]
         if spec.input_symbol is not None:
-            w(f"        {spec.input_symbol.name} = x[t]")
+            top.append(f"{spec.input_symbol.name} = x[t]")
+        homes = {s.name: s.name for s in self.cached_nodes}
+        top += [f"{s.name} = N_{s.name}[t]" for s in self.cached_nodes]
+        homes |= {sym.name: sym.name for sym in self.out_nodes}
+        top += [f"{sym.name} = S_{s}[t + 1]" for sym, s in self.out_nodes.items()]
+        items: list[Compute | Line] = []
         for st in self.p.forward:
-            getattr(self, f"_forward_{type(st).__name__}")(st)
-        for s in self.cached_nodes:
-            w(f"        N_{s.name}[t] = {s.name}")
+            items += getattr(self, f"_forward_{type(st).__name__}")(st, homes)
         for sym in self.cached_ah:
-            w(f"        A_{sym.name}[t] = {sym.name}")
-        for sym, s in self.out_nodes.items():
-            w(f"        S_{s}[t + 1] = {sym.name}")
+            items.append(Line(f"A_{sym.name}[t] = {{{sym.name}}}", reads=(sym.name,)))
+        self._step(top, items)
 
-    def _forward_Run(self, run: Run) -> None:
-        self._block([(st.target.name, st.expr) for st in run.statements], run.tag, None)
+    def _forward_Run(self, run: Run, homes: dict[str, str]) -> list[Compute | Line]:
+        pairs = [(st.target.name, st.expr.xreplace(self.sums)) for st in run.statements]
+        return list(self._computes(cse_run(pairs, self.use_cse, run.tag), homes))
 
-    def _forward_Project(self, st: Project) -> None:
-        self.w(f"        {st.target.name} = {st.source.name} @ Wp_{st.target.name}T")
+    def _forward_Project(self, st: Project, homes: dict[str, str]) -> list[Compute | Line]:
+        name, src = st.target.name, st.source.name
+        text = f"numpy.matmul({{{src}}}, Wp_{name}T, out={{out}})"
+        return [Line(text, reads=(src,), writes=name, home=homes.get(name))]
 
-    def _forward_Gemm(self, st: Gemm) -> None:
-        grp, w = st.group, self.w
-        gi = grp.index
-        w(f"        ah{gi} = {grp.source.name} @ U{gi}T")
+    def _forward_Gemm(self, st: Gemm, homes: dict[str, str]) -> list[Compute | Line]:
+        grp = st.group
+        gi, src = grp.index, grp.source.name
+        items = [Line(f"numpy.matmul({{{src}}}, U{gi}T, out=A{gi})", reads=(src,))]
         if grp.bias and gi not in self.p.merged_bias:
-            w(f"        ah{gi} += c{gi}")
+            items.append(Line(f"A{gi} += c{gi}"))
+        for lo, hi, xlo in self._summed_blocks(grp):
+            cols, xcols = f"{lo} * H:{hi} * H", f"{xlo} * H:{xlo + hi - lo} * H"
+            items.append(Line(f"A{gi}[:, {cols}] += AX[t, :, {xcols}]  # + input terms"))
         for j, sym in enumerate(grp.symbols):
-            w(f"        {sym.name} = ah{gi}[:, {_rows(j)}]")
+            name = self.sums[sym].name if sym in self.sums else sym.name
+            items.append(Line(f"{name} = A{gi}[:, {_rows(j)}]"))
+        return items
+
+    def _summed_blocks(self, grp: HiddenGroup) -> list[tuple[int, int, int]]:
+        """Column blocks (lo, hi of the group, first x block) whose gates are summed in place."""
+        blocks: list[tuple[int, int, int]] = []
+        for j, gate in enumerate(grp.gates):
+            if not grp.bias or gate not in self.summed:
+                continue
+            xk = self.x_index[gate]
+            if blocks and blocks[-1][1] == j and blocks[-1][2] + j - blocks[-1][0] == xk:
+                blocks[-1] = (blocks[-1][0], j + 1, blocks[-1][2])
+            else:
+                blocks.append((j, j + 1, xk))
+        return blocks
 
     def _forward_tail(self) -> None:
         spec, w = self.spec, self.w
@@ -316,34 +414,46 @@ class NumPyKernelPrinter:
             w("    dXe = numpy.empty((T, B, H), dtype)")
         if self.params:
             w(f"    dP = numpy.zeros(({len(self.params)}, H), dtype)")
+        w("    # each state's adjoint for the step before: two buffers, written in turn")
         for s in spec.states:
+            w(f"    DN_{s} = numpy.empty((2, B, {self.width[s]}), dtype)")
             w(f"    dnext_{s} = dstate[{s!r}]")
 
     def _backward_loop(self) -> None:
-        spec, p, w = self.spec, self.p, self.w
+        spec, p = self.spec, self.p
         prog = p.backward
-        w("    for t in range(T - 1, -1, -1):")
-        for s in spec.states:
-            if spec.prev[s] in p.used:
-                w(f"        {spec.prev[s].name} = S_{s}[t]")
-        for sym in p.cached:
-            if sym in self.node_names:
-                w(f"        {sym.name} = N_{sym.name}[t]")
-        for sym, s in self.out_nodes.items():
-            if sym in p.used:
-                w(f"        {sym.name} = S_{s}[t + 1]")
-        for sym in self.cached_ah:
-            w(f"        {sym.name} = A_{sym.name}[t]")
-        for k, gate in enumerate(spec.input_gates):
-            if spec.input_affine[gate] in p.cached:
-                w(f"        {spec.input_affine[gate].name} = AX[t, :, {_rows(k)}]")
+        self.loop_head = "    for t in range(T - 1, -1, -1):"
+        top = [f"{spec.prev[s].name} = S_{s}[t]" for s in spec.states if spec.prev[s] in p.used]
+        top += [f"{sym.name} = N_{sym.name}[t]" for sym in p.cached if sym in self.node_names]
+        top += [f"{sym.name} = S_{s}[t + 1]" for sym, s in self.out_nodes.items() if sym in p.used]
+        top += [f"{sym.name} = A_{sym.name}[t]" for sym in self.cached_ah]
+        top += [
+            f"{spec.input_affine[g].name} = AX[t, :, {_rows(k)}]"
+            for k, g in enumerate(spec.input_gates)
+            if spec.input_affine[g] in p.cached
+        ]
         if spec.input_symbol is not None and spec.input_symbol in p.used:
-            w(f"        {spec.input_symbol.name} = x[t]")
+            top.append(f"{spec.input_symbol.name} = x[t]")
+        homes = {next_adjoint(s).name: f"_dn_{s}" for s in spec.states}
+        top += [f"_dn_{s} = DN_{s}[t % 2]" for s in spec.states]
+        items: list[Compute | Line] = []
         for s in spec.states:
-            seed = " + dy[t]" if s == "h" else ""
-            w(f"        {prog.incoming[s].name} = dnext_{s}{seed}")
+            incoming = prog.incoming[s].name
+            if s == "h":
+                top.append("dy_t = dy[t]")
+                items.append(Compute(incoming, sp.Symbol("dnext_h") + sp.Symbol("dy_t")))
+            else:
+                top.append(f"{incoming} = dnext_{s}")
+        self.gemm_homes = {
+            prog.outgoing[s].name: homes.pop(next_adjoint(s).name)
+            for s in spec.states
+            if prog.outgoing[s].is_Symbol and prog.outgoing[s].name.startswith("d_src")
+        }
         for st in p.backward_step:
-            getattr(self, f"_backward_{type(st).__name__}")(st)
+            items += getattr(self, f"_backward_{type(st).__name__}")(st, homes, top)
+        for s in spec.states:
+            items.append(Line(f"dnext_{s} = _dn_{s}"))
+        self._step(top, items)
 
     def _store_target(self, st: Store) -> str | None:
         """Where a per-step gradient is written, or None when an identical store writes it."""
@@ -367,10 +477,25 @@ class NumPyKernelPrinter:
         row = next(k for k, prm in enumerate(self.params) if prm.symbol.name == st.key)
         return f"dP[{row}]"
 
-    def _backward_Run(self, run: Run) -> None:
+    def _store_blocks(self, st: Store) -> int:
+        """How many gate blocks share the rows of the buffer a store writes into."""
+        if st.kind == "ax":
+            return self.n_x
+        if st.kind == "ah":
+            return len(next(g for g in self.bias_groups if st.key in g.gates).gates)
+        if st.kind == "fam":
+            matrix = st.key.split(":")[0]
+            return len(next(g for g in self.families if g.key == matrix).gates)
+        return 1
+
+    def _backward_Run(
+        self, run: Run, homes: dict[str, str], top: list[str]
+    ) -> list[Compute | Line]:
         p, prog = self.p, self.p.backward
         assigns: list[tuple[str, sp.Expr]] = []
-        stores: list[str] = []
+        after: list[Line] = []
+        strided: set[str] = set()
+        homes = dict(homes)
         for st in run.statements:
             if isinstance(st, Assign):
                 assigns.append((st.target.name, st.expr))
@@ -379,25 +504,36 @@ class NumPyKernelPrinter:
             if target is None:
                 continue
             name = f"_store_{st.kind}_{st.key}".replace(":", "_")
+            self.widths[name] = "P" if st.kind == "proj" else "H"
             assigns.append((name, st.expr))
             if st.kind == "ah" and not p.shared_adjoint and prog.ax.get(st.key) == st.expr:
-                stores.append(f"        dAX[t, :, {_rows(self.x_index[st.key])}] = {name}")
+                dup = f"dAX[t, :, {_rows(self.x_index[st.key])}]"
+                after.append(Line(f"{dup} = {{{name}}}", reads=(name,)))
             if st.kind == "param":
-                stores.append(f"        {target} += {name}.sum(axis=0)")
+                after.append(Line(f"{target} += {{{name}}}.sum(axis=0)", reads=(name,)))
             else:
-                stores.append(f"        {target} = {name}")
+                homes[name] = name
+                top.append(f"{name} = {target}")
+                if self._store_blocks(st) > 1:  # a gate's columns: a strided view
+                    strided.add(name)
         live = set(run.live or ())
         live |= {n for n, _ in assigns if n.startswith(("_store_", "dnext_"))}
-        self._block(assigns, run.tag, live)
-        self.lines.extend(stores)
+        pairs = cse_run(assigns, self.use_cse, run.tag, live if self.use_cse else None)
+        return [*self._computes(pairs, homes, frozenset(strided)), *after]
 
-    def _backward_Project(self, st: Project) -> None:
-        name = st.target.name
-        self.w(f"        {st.back.name} = dPr_{name}[t] @ Wp_{name}")  # type: ignore[union-attr]
+    def _backward_Project(
+        self, st: Project, homes: dict[str, str], top: list[str]
+    ) -> list[Compute | Line]:
+        name, back = st.target.name, st.back.name  # type: ignore[union-attr]
+        text = f"numpy.matmul(dPr_{name}[t], Wp_{name}, out={{out}})"
+        return [Line(text, writes=back, home=self.gemm_homes.get(back))]
 
-    def _backward_Gemm(self, st: Gemm) -> None:
-        gi = st.group.index
-        self.w(f"        {st.target.name} = dAH{gi}[t] @ U{gi}")  # type: ignore[union-attr]
+    def _backward_Gemm(
+        self, st: Gemm, homes: dict[str, str], top: list[str]
+    ) -> list[Compute | Line]:
+        gi, target = st.group.index, st.target.name  # type: ignore[union-attr]
+        text = f"numpy.matmul(dAH{gi}[t], U{gi}, out={{out}})"
+        return [Line(text, writes=target, home=self.gemm_homes.get(target))]
 
     def _weight_gradients(self) -> None:
         spec, p, w = self.spec, self.p, self.w

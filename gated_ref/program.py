@@ -35,7 +35,16 @@ from .derive import (
 )
 from .spec import CellSpec
 
-__all__ = ["Plan", "Run", "Statement", "backward_step", "forward_step", "next_adjoint", "plan"]
+__all__ = [
+    "Plan",
+    "Run",
+    "Statement",
+    "backward_step",
+    "forward_step",
+    "next_adjoint",
+    "only_as_sum",
+    "plan",
+]
 
 
 @dataclass(frozen=True)
@@ -157,7 +166,7 @@ def plan(spec: CellSpec) -> Plan:
         for grp in groups
         if grp.bias
         and all(g in spec.input_gates for g in grp.gates)
-        and all(_only_as_sum(spec, g, cached) for g in grp.gates)
+        and all(only_as_sum(spec, g, cached) for g in grp.gates)
     )
     return Plan(
         spec,
@@ -172,7 +181,7 @@ def plan(spec: CellSpec) -> Plan:
     )
 
 
-def _only_as_sum(spec: CellSpec, gate: str, cached: tuple[sp.Symbol, ...]) -> bool:
+def only_as_sum(spec: CellSpec, gate: str, cached: tuple[sp.Symbol, ...]) -> bool:
     """Whether a gate's two pre-activations only ever appear added: then b_hh can join b_ih."""
     ax, ah = spec.input_affine[gate], spec.hidden_affine[gate]
     if ax in cached or ah in cached:
