@@ -134,13 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t, b, i, h = (3, 2, 4, 4) if args.quick else (100, 64, 256, 256)
     sizes = {"t": t, "b": b, "i": i, "h": h}
-    settings = Settings(
-        rounds=args.rounds or (2 if args.quick else 7),
-        warmup=1 if args.quick else 2,
-        start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
-        busy_cores=args.busy_cores,
-        idle_window=0.05 if args.quick else 0.1,
-        start_window=0.5 if args.quick else 2.0,
+    settings = Settings.for_cli(
+        args.quick,
+        args.rounds or (2 if args.quick else 7),
+        1 if args.quick else 2,
+        args.wait,
+        args.busy_cores,
     )
     threads = os.cpu_count() or 1
     print(f"python {platform.python_version()}, numpy {np.__version__}")

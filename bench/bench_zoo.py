@@ -61,13 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy-cores", type=float, default=0.25, help="busy above (cores)")
     args = parser.parse_args(argv)
     t, b, h = (5, 2, 8) if args.quick else (100, 64, 256)
-    settings = Settings(
-        rounds=args.rounds or (2 if args.quick else 7),
-        warmup=1,
-        start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
-        busy_cores=args.busy_cores,
-        idle_window=0.05 if args.quick else 0.1,
-        start_window=0.5 if args.quick else 2.0,
+    settings = Settings.for_cli(
+        args.quick, args.rounds or (2 if args.quick else 7), 1, args.wait, args.busy_cores
     )
     print(f"zoo bench: T={t} B={b} I=H={h} (P=H/2 for a projection)")
     print("\n".join(settings.describe()), flush=True)

@@ -76,6 +76,22 @@ class Settings:
                 f"rounds, warmup: got {self.rounds}, {self.warmup}; expected >= 1, >= 0"
             )
 
+    @classmethod
+    def for_cli(
+        cls, quick: bool, rounds: int, warmup: int, wait: float | None, busy_cores: float, **more
+    ) -> Settings:
+        """The settings a bench script's command line asks for: ``quick`` shortens the idle
+        checks for smoke tests; ``wait`` (s) overrides the start's wait for an idle machine."""
+        return cls(
+            rounds=rounds,
+            warmup=warmup,
+            start_wait=wait if wait is not None else (2.0 if quick else 60.0),
+            busy_cores=busy_cores,
+            idle_window=0.05 if quick else 0.1,
+            start_window=0.5 if quick else 2.0,
+            **more,
+        )
+
     def describe(self) -> list[str]:
         """The method and the thresholds, in words, one line each."""
         order = (
@@ -206,6 +222,18 @@ class Result:
     def busy(self) -> bool:
         """Whether processes outside the bench used more than ``busy_cores`` on average."""
         return self.others_cores > self.settings.busy_cores
+
+    def load_record(self) -> dict:
+        """The machine's load during the measurement, as a timing record keeps it."""
+        return {
+            "load_average_before": list(self.load_before),
+            "load_average_after": list(self.load_after),
+            "other_processes_cores": round(self.others_cores, 2),
+            "busy": self.busy,
+            "busy_above_cores": self.settings.busy_cores,
+            "redos": self.total_redos,
+            "seconds": round(self.seconds),
+        }
 
     @property
     def total_redos(self) -> int:

@@ -158,13 +158,8 @@ def record(settings: Settings, quick: bool = False) -> tuple[dict, Result]:
             "order": "interleaved rounds: each round times every configuration once",
             "harness": settings.describe(),
         },
-        "load": {
-            "load_average_before": list(result.load_before),
-            "load_average_after": list(result.load_after),
-            "other_processes_cores": round(result.others_cores, 2),
-            "busy": result.busy,
-            "busy_above_cores": settings.busy_cores,
-            "seconds": round(result.seconds),
+        "load": result.load_record()
+        | {
             "note": (
                 "load average (1, 5, 15 min) of the machine, and the cores processes outside "
                 "the bench used on average while it measured"
@@ -187,13 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--busy-cores", type=float, default=0.25, help="busy above (cores)")
     parser.add_argument("--allow-busy", action="store_true", help="write a busy record too")
     args = parser.parse_args(argv)
-    settings = Settings(
-        rounds=args.repeats or (3 if args.quick else 41),
-        warmup=1 if args.quick else 3,
-        start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
-        busy_cores=args.busy_cores,
-        idle_window=0.05 if args.quick else 0.1,
-        start_window=0.5 if args.quick else 2.0,
+    settings = Settings.for_cli(
+        args.quick,
+        args.repeats or (3 if args.quick else 41),
+        1 if args.quick else 3,
+        args.wait,
+        args.busy_cores,
     )
     print("\n".join(settings.describe()), flush=True)
     data, result = record(settings, quick=args.quick)

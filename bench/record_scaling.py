@@ -131,15 +131,7 @@ def record(settings: Settings, grid: dict, gemm_fn: str | None, quick: bool) -> 
                 else "not measured (--no-gemm-fraction)"
             ),
         },
-        "load": {
-            "load_average_before": list(result.load_before),
-            "load_average_after": list(result.load_after),
-            "other_processes_cores": round(result.others_cores, 2),
-            "busy": result.busy,
-            "busy_above_cores": settings.busy_cores,
-            "redos": result.total_redos,
-            "seconds": round(result.seconds),
-        },
+        "load": result.load_record(),
         "grid": grid,
         "rows": rows(result, grid, fractions),
     }
@@ -162,13 +154,12 @@ def main(argv: list[str] | None = None) -> int:
             resolve(gemm_fn)
         except (ImportError, AttributeError) as exc:
             parser.error(f"--gemm-fraction {gemm_fn}: {exc} (bench/profile_kernels.py provides it)")
-    settings = Settings(
-        rounds=2 if args.quick else ROUNDS,
-        warmup=1,
-        start_wait=args.wait if args.wait is not None else (2.0 if args.quick else 60.0),
-        busy_cores=args.busy_cores,
-        idle_window=0.05 if args.quick else 0.1,
-        start_window=0.5 if args.quick else 2.0,
+    settings = Settings.for_cli(
+        args.quick,
+        2 if args.quick else ROUNDS,
+        1,
+        args.wait,
+        args.busy_cores,
         interleave="config",
         long_run=LONG_RUN,
         long_rounds=LONG_ROUNDS,
