@@ -448,13 +448,24 @@ def external_requests(html: str) -> list[str]:
     return finder.found
 
 
+#: Material's instant-navigation progress bar has the progressbar role but no name (axe-core's
+#: aria-progressbar-name, WCAG 1.1.1); its template has no block to override, so it is named here.
+PROGRESS_BAR = '<div class="md-progress" data-md-component="progress" role="progressbar">'
+PROGRESS_BAR_NAMED = PROGRESS_BAR.replace(">", ' aria-label="Loading the next page">')
+
+
+def name_progress_bar(html: str) -> str:
+    """``html`` with Material's progress bar given an accessible name."""
+    return html.replace(PROGRESS_BAR, PROGRESS_BAR_NAMED)
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Fail the build if a page would load anything from another host."""
+    """Fail the build if a page would load anything from another host; name the progress bar."""
     found = external_requests(output)
     if found:
         listing = "\n  ".join(found)
         raise PluginError(f"{page.file.src_uri}: the page would request other hosts:\n  {listing}")
-    return output
+    return name_progress_bar(output)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

@@ -1,4 +1,5 @@
-"""MathJax, served by the site itself: fetched from npm at build time, checked, unpacked.
+"""MathJax, served by the site itself: fetched from npm at build time, checked, unpacked;
+and axe-core, the accessibility engine the browser tests inject into each page, the same way.
 
 The tarball is fetched once with npm's own client (``npm pack``) into ``.cache/npm/``, its
 SHA-512 is checked against the pinned integrity below (the one the npm registry publishes), and
@@ -43,6 +44,13 @@ MATHJAX_INTEGRITY = (
 #: pieces it loads on demand (TeX extensions, the menu, the accessibility explorer).
 MATHJAX_PARTS = ("tex-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
 
+#: The accessibility engine the browser tests run on every page (WCAG 2.0/2.1 A and AA rules).
+AXE_CORE_VERSION = "4.14.1"
+#: ``npm view axe-core@4.14.1 dist.integrity``
+AXE_CORE_INTEGRITY = (
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+)
+
 
 #: Seconds ``npm pack`` may take before the build says it cannot reach the registry.
 NPM_TIMEOUT = float(os.environ.get("GATED_REF_NPM_TIMEOUT", "30"))
@@ -77,21 +85,23 @@ def _npm_summary(stderr: str, lines: int = 4) -> str:
     return "\n".join(kept[:lines])
 
 
-def fetch_mathjax(cache_dir: Path) -> Path:
-    """The verified MathJax tarball in ``cache_dir``, fetched with ``npm pack`` if missing."""
-    tarball = cache_dir / f"mathjax-{MATHJAX_VERSION}.tgz"
+def fetch_npm(name: str, version: str, integrity: str, cache_dir: Path, how_to_get: str) -> Path:
+    """The verified tarball of npm package ``name@version`` in ``cache_dir``, fetched with
+    ``npm pack`` if missing; ``how_to_get`` ends every error (how to get it without npm)."""
+    cache_dir = cache_dir.resolve()  # npm runs in a scratch folder: no relative paths
+    tarball = cache_dir / f"{name}-{version}.tgz"
     if not tarball.is_file():
         npm = shutil.which("npm")
         if npm is None:
             raise VendorError(
                 f"npm not found, and {tarball} is missing. Install Node.js and npm (Debian: "
-                "apt-get install npm), or get the tarball yourself.\n" + _how_to_get(tarball)
+                "apt-get install npm), or get the tarball yourself.\n" + how_to_get
             )
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
             # One attempt and a short timeout: offline, the build stops now, not after npm's
             # retries (minutes).
-            cmd = [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--json", "--fetch-retries=0"]
+            cmd = [npm, "pack", f"{name}@{version}", "--json", "--fetch-retries=0"]
             cmd += [f"--fetch-timeout={int(NPM_TIMEOUT * 1000)}", "--pack-destination", scratch]
             try:
                 proc = subprocess.run(
@@ -104,25 +114,46 @@ def fetch_mathjax(cache_dir: Path) -> Path:
                 )
             except subprocess.TimeoutExpired:
                 raise VendorError(
-                    f"npm pack mathjax@{MATHJAX_VERSION} did not finish in {NPM_TIMEOUT + 30:g} s "
-                    "(no network?).\n" + _how_to_get(tarball)
+                    f"npm pack {name}@{version} did not finish in {NPM_TIMEOUT + 30:g} s "
+                    "(no network?).\n" + how_to_get
                 ) from None
             if proc.returncode != 0:
                 said = _npm_summary(proc.stderr)
                 raise VendorError(
-                    f"npm pack mathjax@{MATHJAX_VERSION} failed (exit {proc.returncode}; no "
-                    f"network, or the registry unreachable?):\n{said}\n" + _how_to_get(tarball)
+                    f"npm pack {name}@{version} failed (exit {proc.returncode}; no "
+                    f"network, or the registry unreachable?):\n{said}\n" + how_to_get
                 )
             filename = json.loads(proc.stdout)[0]["filename"]
             Path(scratch, filename).replace(tarball)
     got = _integrity(tarball)
-    if got != MATHJAX_INTEGRITY:
+    if got != integrity:
         tarball.unlink()
         raise VendorError(
-            f"{tarball.name}: integrity {got}, expected {MATHJAX_INTEGRITY}; deleted, "
+            f"{tarball.name}: integrity {got}, expected {integrity}; deleted, "
             "the next build fetches it again"
         )
     return tarball
+
+
+def fetch_mathjax(cache_dir: Path) -> Path:
+    """The verified MathJax tarball in ``cache_dir``, fetched with ``npm pack`` if missing."""
+    tarball = cache_dir / f"mathjax-{MATHJAX_VERSION}.tgz"
+    return fetch_npm("mathjax", MATHJAX_VERSION, MATHJAX_INTEGRITY, cache_dir, _how_to_get(tarball))
+
+
+def axe_core_source(cache_dir: Path) -> str:
+    """The text of axe-core's browser bundle (``axe.min.js``), from the verified tarball in
+    ``cache_dir`` (fetched with ``npm pack`` if missing). The accessibility tests inject it
+    into each page themselves: nothing is requested from elsewhere."""
+    tarball = cache_dir / f"axe-core-{AXE_CORE_VERSION}.tgz"
+    how = (
+        f"The accessibility tests run axe-core {AXE_CORE_VERSION}; without the npm registry, run "
+        f"`npm pack axe-core@{AXE_CORE_VERSION}` on a machine with network and copy "
+        f"{tarball.name} to {tarball}."
+    )
+    fetch_npm("axe-core", AXE_CORE_VERSION, AXE_CORE_INTEGRITY, cache_dir, how)
+    with tarfile.open(tarball, "r:gz") as archive, archive.extractfile("package/axe.min.js") as f:
+        return f.read().decode("utf-8")
 
 
 def _wanted(rel: str) -> str | None:

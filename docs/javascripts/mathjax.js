@@ -18,6 +18,12 @@ window.MathJax = {
     // The first typeset runs from document$ below, like every later one.
     typeset: false,
   },
+  // Equations are not Tab stops (a derivation would have hundreds); MathJax's menu stays on the
+  // context menu. One too wide for its column is made a focusable region instead
+  // (scroll-regions.js).
+  options: {
+    menuOptions: { settings: { inTabOrder: false } },
+  },
 };
 
 // Material's instant navigation swaps the page without reloading: typeset every new page.

@@ -1,0 +1,65 @@
+// Regions that scroll sideways are reachable and named (WCAG 2.1.1, axe's
+// scrollable-region-focusable): a wide table, code block, notebook cell or equation that
+// overflows its column gets tabindex="0" (arrow keys scroll it), role="region" and a label that
+// says what it is and that it scrolls, e.g. "Table, scrolls sideways". Checked again when the
+// window is resized (a phone turned) and on every page instant navigation shows; what this
+// script added is taken back from a region that no longer overflows.
+(() => {
+  const KINDS = [
+    [".md-typeset__scrollwrap", "Table"],
+    [".highlight-ipynb, .jp-OutputArea-output pre, .md-typeset pre > code", "Code"],
+    ["div.arithmatex, mjx-container[display='true']", "Equation"],
+  ];
+  const ADDED = "grScrollRegion";
+
+  function overflows(el) {
+    return el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible";
+  }
+
+  function mark(el, kind) {
+    if (el.dataset[ADDED] !== undefined) return;
+    const had = [el.hasAttribute("tabindex"), el.hasAttribute("role"), el.hasAttribute("aria-label")];
+    el.dataset[ADDED] = had.map(Number).join("");
+    if (!had[0]) el.setAttribute("tabindex", "0");
+    if (!had[1]) el.setAttribute("role", "region");
+    if (!had[2]) el.setAttribute("aria-label", kind + ", scrolls sideways");
+    el.classList.add("gr-scrolls");
+  }
+
+  function unmark(el) {
+    const had = el.dataset[ADDED];
+    if (had === undefined) return;
+    if (had[0] === "0") el.removeAttribute("tabindex");
+    if (had[1] === "0") el.removeAttribute("role");
+    if (had[2] === "0") el.removeAttribute("aria-label");
+    el.classList.remove("gr-scrolls");
+    delete el.dataset[ADDED];
+  }
+
+  function update() {
+    const content = document.querySelector(".md-content");
+    if (!content) return;
+    for (const [selector, kind] of KINDS) {
+      for (const el of content.querySelectorAll(selector)) {
+        if (overflows(el)) mark(el, kind);
+        else unmark(el);
+      }
+    }
+  }
+
+  let pending = 0;
+  function soon() {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(update);
+  }
+
+  window.addEventListener("resize", soon);
+  // Equations change width once MathJax has typeset them (docs/javascripts/mathjax.js marks
+  // <body> with data-math-typeset when done).
+  new MutationObserver(soon).observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-math-typeset"],
+  });
+  if (typeof document$ !== "undefined") document$.subscribe(soon);
+  else document.addEventListener("DOMContentLoaded", soon);
+})();
