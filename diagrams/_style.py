@@ -72,8 +72,8 @@ DARK = Scheme(
     grid="#6b707c",
     # Okabe-Ito: sky blue, vermillion, bluish green, reddish purple, orange.
     palette=("#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#E69F00"),
-    fills={"panel": "#272b35", "node": "#1e2129", "state": "#1f3a52", "x": "#30343f",
-           "loss": "#1f4234", "edge": "#a3a7b1"},
+    fills={"panel": "#272b35", "node": "#1e2129", "state": "#1a3148", "x": "#30343f",
+           "loss": "#193429", "edge": "#a3a7b1"},
 )  # fmt: skip
 SCHEMES = (LIGHT, DARK)
 
