@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _style import figure, save_svg
+from _style import figure, save_figures
 
 SEED = 0  # nothing random here; kept so every diagram states its seed
 
@@ -23,16 +23,20 @@ def main(out_dir: Path) -> None:
     a = np.linspace(-6.0, 6.0, 481)
     sigma = 1.0 / (1.0 + np.exp(-a))
     tanh = np.tanh(a)
-    fig, (left, right) = figure(height=2.8, ncols=2, sharex=True)
-    left.plot(a, tanh, label=r"$\tanh a$")
-    left.plot(a, sigma, label=r"$\sigma(a)$")
-    left.set(title="activation", xlabel="$a$")
-    right.plot(a, 1.0 - tanh**2, label=r"$\tanh' a = 1 - \tanh^2 a$")
-    right.plot(a, sigma * (1.0 - sigma), label=r"$\sigma'(a) = \sigma(a)(1 - \sigma(a))$")
-    right.set(title="derivative", xlabel="$a$", ylim=(0, 1.05))
-    for ax in (left, right):
-        ax.legend(loc="upper left", fontsize=8)
-    save_svg(fig, out_dir / "activations.svg")
+
+    def draw():
+        fig, (left, right) = figure(height=2.8, ncols=2, sharex=True)
+        left.plot(a, tanh, label=r"$\tanh a$")
+        left.plot(a, sigma, label=r"$\sigma(a)$")
+        left.set(title="activation", xlabel="$a$")
+        right.plot(a, 1.0 - tanh**2, label=r"$\tanh' a = 1 - \tanh^2 a$")
+        right.plot(a, sigma * (1.0 - sigma), label=r"$\sigma'(a) = \sigma(a)(1 - \sigma(a))$")
+        right.set(title="derivative", xlabel="$a$", ylim=(0, 1.05))
+        for ax in (left, right):
+            ax.legend(loc="upper left", fontsize=8)
+        return fig
+
+    save_figures(draw, out_dir / "activations.svg")
     text = caption(a, 1.0 - tanh**2, sigma * (1.0 - sigma))
     (out_dir / "caption.md").write_text(text, encoding="utf-8")
 

@@ -9,7 +9,7 @@ its readers, as ``gated_ref.steps.walk`` finds them (for the LSTM's cell state: 
 step and c_{t+1} in the next, the two paths).
 
 The SVG is written as text, coordinates rounded to 0.1 px: the same bytes on every run.
-Writes ``lstm.svg`` and its caption, ``lstm.md``.
+Writes ``lstm.svg`` (light), ``lstm-dark.svg`` (the dark scheme) and the caption, ``lstm.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import sympy as sp
-from _style import MAX_WIDTH, PALETTE
+from _style import LIGHT, MAX_WIDTH, Scheme, write_svgs
 
 import gated_ref as gr
 from gated_ref.steps import walk
@@ -30,9 +30,15 @@ WIDTH = round(MAX_WIDTH * 96)  # px, at 96 px per inch
 STEP_W, FIRST_X, RADIUS = 190, 95, 14
 ROW_Y = {"loss": 42, 3: 100, 2: 170, 1: 240, "x": 300}  # rows of the layout, by level
 HEIGHT = 392
-GREY, FILL = "#777777", "#ffffff"
-ADJOINT = {"c": PALETTE[0], "h": PALETTE[1]}
-FILLS = {"state": "#dbeaf5", "node": FILL, "x": "#eeeeee", "loss": "#ddf0e6"}
+
+
+def adjoint_colours(scheme: Scheme) -> dict[str, str]:
+    """The colour of each state's adjoint arrows: the scheme's first two palette colours."""
+    return {"c": scheme.palette[0], "h": scheme.palette[1]}
+
+
+#: The light rendering's forward-arrow and adjoint colours.
+GREY, ADJOINT = LIGHT.muted, adjoint_colours(LIGHT)
 
 
 def structure(spec: gr.CellSpec) -> tuple[dict[str, int], dict[str, set[str]]]:
@@ -118,30 +124,33 @@ def line(a: tuple, b: tuple, color: str, marker: str, dash: str = "") -> str:
     )
 
 
-def svg(spec: gr.CellSpec) -> str:
-    """The whole figure (see the module docstring)."""
+def svg(spec: gr.CellSpec, scheme: Scheme = LIGHT) -> str:
+    """The whole figure (see the module docstring), in the colours of ``scheme``."""
+    grey, adjoint, fills = scheme.muted, adjoint_colours(scheme), scheme.fills
     level, deps = structure(spec)
     pos = positions(spec, level)
     state_of = {spec.out[s].name: s for s in spec.states}
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12" '
+        f'fill="{scheme.text}">',
         f"<title>{spec.title}: {STEPS} steps of backpropagation through time</title>",
         "<defs>",
     ]
-    for marker, color in (("fwd", GREY), *((f"adj-{s}", c) for s, c in ADJOINT.items())):
+    for marker, color in (("fwd", grey), *((f"adj-{s}", c) for s, c in adjoint.items())):
         out.append(
             f'<marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
             f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
             f'fill="{color}"/></marker>'
         )
-    out += ["</defs>", f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>']
+    out += ["</defs>", f'<rect width="{WIDTH}" height="{HEIGHT}" fill="{scheme.background}"/>']
     for t in range(1, STEPS + 1):  # step columns
         x0 = FIRST_X + (t - 1) * STEP_W
         out.append(
-            f'<rect x="{x0 + 4}" y="62" width="{STEP_W - 8}" height="262" rx="8" fill="#f6f6f6"/>'
+            f'<rect x="{x0 + 4}" y="62" width="{STEP_W - 8}" height="262" rx="8" '
+            f'fill="{fills["panel"]}"/>'
         )
-        out.append(f'<text x="{x0 + 12}" y="80" fill="#555555">step {t}</text>')
+        out.append(f'<text x="{x0 + 12}" y="80" fill="{scheme.muted}">step {t}</text>')
     lines: list[str] = []
     for t in range(1, STEPS + 1):  # forward edges
         for name, needs in deps.items():
@@ -152,9 +161,9 @@ def svg(spec: gr.CellSpec) -> str:
                     src = (spec.out[d[5:]].name, t - 1)
                 else:
                     src = (d, t)
-                lines.append(line(*edge(pos[src], pos[(name, t)]), GREY, "fwd"))
+                lines.append(line(*edge(pos[src], pos[(name, t)]), grey, "fwd"))
         h = spec.out["h"].name
-        lines.append(line(*edge(pos[(h, t)], pos[("loss", t)]), GREY, "fwd"))
+        lines.append(line(*edge(pos[(h, t)], pos[("loss", t)]), grey, "fwd"))
     gate_node = {}  # the node that holds a gate's recurrent pre-activation
     for g in spec.gates:
         for n in spec.nodes:
@@ -175,7 +184,7 @@ def svg(spec: gr.CellSpec) -> str:
                 targets.append((node, step))
             for reader in targets:
                 a, b = edge(pos[reader], pos[(here, t)], shift=4)
-                lines.append(line(a, b, ADJOINT[s], f"adj-{s}", dash="4 3"))
+                lines.append(line(a, b, adjoint[s], f"adj-{s}", dash="4 3"))
     out += lines
     for (name, t), (x, y) in sorted(pos.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         kind = (
@@ -186,19 +195,21 @@ def svg(spec: gr.CellSpec) -> str:
             else ("state" if name in state_of else "node")
         )
         out.append(
-            f'<circle cx="{f(x)}" cy="{f(y)}" r="{RADIUS}" fill="{FILLS[kind]}" stroke="#444444"/>'
+            f'<circle cx="{f(x)}" cy="{f(y)}" r="{RADIUS}" fill="{fills[kind]}" '
+            f'stroke="{fills["edge"]}"/>'
         )
         out.append(
             f'<text x="{f(x - 1)}" y="{f(y + 4)}" text-anchor="middle">{label(name, t)}</text>'
         )
-    out += legend(spec)
+    out += legend(spec, scheme)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def legend(spec: gr.CellSpec) -> list[str]:
+def legend(spec: gr.CellSpec, scheme: Scheme = LIGHT) -> list[str]:
     """Three lines under the graph; the readers named are the walk's."""
-    items = [(GREY, "", "forward: a value goes to each node that reads it")]
+    adjoint = adjoint_colours(scheme)
+    items = [(scheme.muted, "", "forward: a value goes to each node that reads it")]
     for s in spec.states:
         readers = [r.of for r in walk(spec, s).readers]
         if s == "h":
@@ -206,7 +217,7 @@ def legend(spec: gr.CellSpec) -> list[str]:
         delta, state = _svg_text(r"\delta " + s + "_{t}"), _svg_text(s + "_{t}")
         names = ", ".join(_svg_text(r) for r in readers)
         text = f"adjoint {delta}: back from each reader of {state} ({names})"
-        items.append((ADJOINT[s], "4 3", text))
+        items.append((adjoint[s], "4 3", text))
     out = []
     for k, (color, dash, text) in enumerate(items):
         y = 346 + 15 * k
@@ -215,7 +226,7 @@ def legend(spec: gr.CellSpec) -> list[str]:
             f'<line x1="20" y1="{y - 4}" x2="52" y2="{y - 4}" stroke="{color}" '
             f'stroke-width="1.6"{extra}/>'
         )
-        out.append(f'<text x="60" y="{y}" font-size="11" fill="#333333">{text}</text>')
+        out.append(f'<text x="60" y="{y}" font-size="11" fill="{scheme.text}">{text}</text>')
     return out
 
 
@@ -251,9 +262,9 @@ def caption(spec: gr.CellSpec) -> str:
 
 
 def main(out_dir: Path) -> None:
-    """Write ``lstm.svg`` and its caption ``lstm.md``."""
+    """Write ``lstm.svg``, ``lstm-dark.svg`` and the caption ``lstm.md``."""
     spec = gr.cell(CELL)
-    (out_dir / f"{CELL}.svg").write_text(svg(spec), encoding="utf-8")
+    write_svgs(lambda scheme: svg(spec, scheme), out_dir / f"{CELL}.svg")
     (out_dir / f"{CELL}.md").write_text(caption(spec), encoding="utf-8")
 
 

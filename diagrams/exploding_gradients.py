@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
-from _style import PALETTE, figure, save_svg
+from _style import CYCLE, current, figure, save_figures
 
 import gated_ref as gr
 from gated_ref.bptt import jacobian_rows
@@ -97,16 +97,15 @@ def main(out_dir: Path) -> None:
     gamma_tanh = max_slope(sp.tanh(a), a)
     gamma_sigmoid = max_slope(1 / (1 + sp.exp(-a)), a)
 
-    fig, (left, right) = figure(height=3.0, ncols=2)
-    lines = []
-    for color, sigma in zip(PALETTE, SIGMAS, strict=False):
+    lines, curves = [], []
+    for color, sigma in zip(CYCLE, SIGMAS, strict=False):
         params = linear_regime(rescaled(base, sigma))
         rho = float(np.abs(np.linalg.eigvals(params["weight_hh"])).max())
         rows = jacobian_rows(kernel, params, SMALL * x, u)
         norms = np.linalg.norm(rows["h"], axis=-1).mean(axis=-1)
         rate = (norms[-1] / norms[-11]) ** 0.1
         _, _, cache = kernel.forward(SMALL * x, params)
-        left.semilogy(rows["distance"], norms, color=color, label=rf"$\sigma_{{\max}} = {sigma:g}$")
+        curves.append((rows["distance"], norms, color, rf"$\sigma_{{\max}} = {sigma:g}$"))
         lines.append(
             f"| {sigma:g} | {rho:.3f} | {fmt(norms[-1])} | {rate:.3f} | "
             f"{fmt(float(np.abs(cache['S_h']).max()))} |"
@@ -115,30 +114,39 @@ def main(out_dir: Path) -> None:
             sat_color, linear_at_t = color, norms[-1]
     sat_rows = jacobian_rows(kernel, rescaled(base, SATURATED), x, u)
     sat_norms = np.linalg.norm(sat_rows["h"], axis=-1).mean(axis=-1)
-    label = rf"$\sigma_{{\max}} = {SATURATED:g}$, unit inputs"
-    left.semilogy(sat_rows["distance"], sat_norms, color=sat_color, linestyle="--", label=label)
-    left.axhline(1.0, color="grey", linewidth=0.8)
-    left.set(
-        xlabel="distance $d = T - t$",
-        ylabel=r"$\|u^\top \partial h_T / \partial h_t\|$",
-        title="gradient through time",
-    )
-    left.legend(fontsize=7, loc="upper left")
+    sat_label = rf"$\sigma_{{\max}} = {SATURATED:g}$, unit inputs"
 
     params = linear_regime(rescaled(base, CLIPPED))
     raw, clipped, cosine = param_gradient_norms(kernel, params, SMALL * x, u)
     lengths = np.arange(1, T + 1)
-    right.semilogy(lengths, raw, color=PALETTE[2], label=r"$\|g\|$, raw")
-    right.semilogy(
-        lengths, clipped, color=PALETTE[1], linestyle="--", label=rf"clipped at {MAX_NORM:g}"
-    )
-    right.set(
-        xlabel="sequence length $T$",
-        ylabel=r"global norm of $\partial L / \partial \theta$",
-        title=rf"$\sigma_{{\max}} = {CLIPPED:g}$: every parameter",
-    )
-    right.legend(fontsize=7, loc="upper left")
-    save_svg(fig, out_dir / "exploding_gradients.svg")
+
+    def draw():
+        fig, (left, right) = figure(height=3.0, ncols=2)
+        for distance, norms, color, label in curves:
+            left.semilogy(distance, norms, color=color, label=label)
+        left.semilogy(
+            sat_rows["distance"], sat_norms, color=sat_color, linestyle="--", label=sat_label
+        )
+        left.axhline(1.0, color=current().muted, linewidth=0.8)
+        left.set(
+            xlabel="distance $d = T - t$",
+            ylabel=r"$\|u^\top \partial h_T / \partial h_t\|$",
+            title="gradient through time",
+        )
+        left.legend(fontsize=7, loc="upper left")
+        right.semilogy(lengths, raw, color=CYCLE[2], label=r"$\|g\|$, raw")
+        right.semilogy(
+            lengths, clipped, color=CYCLE[1], linestyle="--", label=rf"clipped at {MAX_NORM:g}"
+        )
+        right.set(
+            xlabel="sequence length $T$",
+            ylabel=r"global norm of $\partial L / \partial \theta$",
+            title=rf"$\sigma_{{\max}} = {CLIPPED:g}$: every parameter",
+        )
+        right.legend(fontsize=7, loc="upper left")
+        return fig
+
+    save_figures(draw, out_dir / "exploding_gradients.svg")
 
     text = [
         f"Largest slope, by SymPy: $\\gamma = \\max_a \\tanh'(a) = {sp.latex(gamma_tanh)}$ and "

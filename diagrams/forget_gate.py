@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _style import PALETTE, figure, save_svg
+from _style import CYCLE, figure, save_figures
 
 import gated_ref as gr
 
@@ -103,21 +103,25 @@ def main(out_dir: Path) -> None:
     rng = np.random.default_rng(SEED)
     c = trajectories(rng)
     steps = np.arange(T + 1)
-    fig, (left, right) = figure(height=2.8, ncols=2)
-    for color, (name, traj) in zip(PALETTE, c.items(), strict=False):
-        left.semilogy(  # from t = 1: c_0 = 0
-            steps[1:], np.abs(traj[1:]).mean(axis=(1, 2)), color=color, label=LABELS[name]
+
+    def draw():
+        fig, (left, right) = figure(height=2.8, ncols=2)
+        for color, (name, traj) in zip(CYCLE, c.items(), strict=False):
+            left.semilogy(  # from t = 1: c_0 = 0
+                steps[1:], np.abs(traj[1:]).mean(axis=(1, 2)), color=color, label=LABELS[name]
+            )
+            right.plot(steps, (1 - np.tanh(traj) ** 2).mean(axis=(1, 2)), color=color)
+        left.set(xlabel="step $t$", ylabel=r"mean $|c_t|$ (log scale)", title="cell state")
+        right.set(
+            xlabel="step $t$",
+            ylabel=r"mean $1 - \tanh^2 c_t$",
+            title=r"slope where $\delta h_t$ enters $\delta c_t$",
+            ylim=(0, 1.05),
         )
-        right.plot(steps, (1 - np.tanh(traj) ** 2).mean(axis=(1, 2)), color=color)
-    left.set(xlabel="step $t$", ylabel=r"mean $|c_t|$ (log scale)", title="cell state")
-    right.set(
-        xlabel="step $t$",
-        ylabel=r"mean $1 - \tanh^2 c_t$",
-        title=r"slope where $\delta h_t$ enters $\delta c_t$",
-        ylim=(0, 1.05),
-    )
-    left.legend(fontsize=8)
-    save_svg(fig, out_dir / "forget_gate.svg")
+        left.legend(fontsize=8)
+        return fig
+
+    save_figures(draw, out_dir / "forget_gate.svg")
     (out_dir / "forget_gate.md").write_text(snippet(summary(c)), encoding="utf-8")
 
 

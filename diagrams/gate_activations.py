@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from _style import PALETTE, figure, save_svg
+from _style import CYCLE, current, figure, save_figures
 
 import gated_ref as gr
 from gated_ref import tasks
@@ -154,6 +154,11 @@ def _char_axis(ax, text: str) -> None:  # noqa: ANN001
 
 def plot_heatmaps(exp: Experiment, name: str, path: Path) -> None:
     """One heatmap row per quantity of :data:`SHOWN`: units (rows) against characters."""
+    save_figures(lambda: heatmaps_figure(exp, name), path)
+
+
+def heatmaps_figure(exp: Experiment, name: str):
+    """The figure of :func:`plot_heatmaps`, in the active scheme."""
     shown = SHOWN[name]
     states = gr.cell(name).states
     gates = [q for q in shown if q not in states]
@@ -189,23 +194,28 @@ def plot_heatmaps(exp: Experiment, name: str, path: Path) -> None:
     if state_image is not None:
         bar = fig.colorbar(state_image, ax=[rows[q] for q in shown if q in states])
         bar.set_label("state value", fontsize=8)
-    save_svg(fig, path)
+    return fig
 
 
 def plot_hidden_mean(exp: Experiment, path: Path) -> None:
     """Mean over all hidden units of h_t, LSTM against GRU, along the sentence."""
+    save_figures(lambda: hidden_mean_figure(exp), path)
+
+
+def hidden_mean_figure(exp: Experiment):
+    """The figure of :func:`plot_hidden_mean`, in the active scheme."""
     fig, ax = figure(height=2.6)
     steps = np.arange(len(exp.text))
-    for colour, name in zip(PALETTE, CELLS, strict=False):
+    for colour, name in zip(CYCLE, CELLS, strict=False):
         mean = exp.traces[name]["h"].mean(axis=1)
         ax.plot(steps, mean, marker="o", markersize=2.5, color=colour, label=name.upper())
-    ax.axhline(0.0, color="0.5", linewidth=0.6)
+    ax.axhline(0.0, color=current().muted, linewidth=0.6)
     ax.grid(axis="x", visible=False)
     _char_axis(ax, exp.text)
     ax.set(xlabel="character read at step $t$", ylabel="mean of $h_t$ over units")
     ax.set_xlim(-0.5, len(exp.text) - 0.5)
     ax.legend(loc="upper right", fontsize=8, ncols=2)
-    save_svg(fig, path)
+    return fig
 
 
 def training_note(exp: Experiment, name: str) -> str:
@@ -259,7 +269,11 @@ def main(out_dir: Path) -> None:
             both,
         ),
     ):
-        snippet = f"![{alt}](../generated/gate_activations/{stem}.svg)\n\n*{text} {note}*\n"
+        snippet = (
+            f"![{alt}](../generated/gate_activations/{stem}.svg#only-light)\n"
+            f"![{alt}](../generated/gate_activations/{stem}-dark.svg#only-dark)\n\n"
+            f"*{text} {note}*\n"
+        )
         (out_dir / f"{cell}.md").write_text(snippet, encoding="utf-8")
 
 

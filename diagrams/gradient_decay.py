@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _style import figure, save_svg
+from _style import figure, save_figures
 
 import gated_ref as gr
 
@@ -36,16 +36,21 @@ def decay(name: str, rng: np.random.Generator) -> np.ndarray:
 def main(out_dir: Path) -> None:
     """Write ``gradient_decay.svg``."""
     rng = np.random.default_rng(SEED)
-    fig, ax = figure(height=3.0)
     distance = np.arange(T)[::-1]
-    for name in CELLS:
-        ax.semilogy(distance, decay(name, rng), label=gr.cell(name).title)
-    ax.set(
-        xlabel="distance $T - t$ (steps back from the scored output)",
-        ylabel=r"$\|\partial L / \partial x_t\|$",
-    )
-    ax.legend()
-    save_svg(fig, out_dir / "gradient_decay.svg")
+    curves = {name: decay(name, rng) for name in CELLS}
+
+    def draw():
+        fig, ax = figure(height=3.0)
+        for name, curve in curves.items():
+            ax.semilogy(distance, curve, label=gr.cell(name).title)
+        ax.set(
+            xlabel="distance $T - t$ (steps back from the scored output)",
+            ylabel=r"$\|\partial L / \partial x_t\|$",
+        )
+        ax.legend()
+        return fig
+
+    save_figures(draw, out_dir / "gradient_decay.svg")
 
 
 if __name__ == "__main__":

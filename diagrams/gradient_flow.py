@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
-from _style import PALETTE, figure, save_svg
+from _style import CYCLE, figure, save_figures
 
 import gated_ref as gr
 
@@ -246,28 +246,37 @@ def main(out_dir: Path) -> None:
     """Write ``gradient_flow.svg``, ``decay.md``, ``lstm_paths.svg``, ``lstm_paths_caption.md``."""
     rng = np.random.default_rng(SEED)
     curves = decay_curves(rng)
-    fig, axes = figure(height=2.9, ncols=len(CELLS), sharey=True)
-    for ax, name in zip(axes, CELLS, strict=True):
-        for color, rho in zip(PALETTE, RADII, strict=False):
-            ax.semilogy(curves["d"], curves[name][rho], color=color, label=rf"$\rho = {rho:g}$")
-        ax.set(title=TITLES[name], xlabel="distance $T - t$")
-    axes[0].set_ylabel(rf"$\|u^\top \partial h_T / \partial h_t\|$, mean of {B}")
-    axes[0].legend(fontsize=8, loc="lower left")
-    save_svg(fig, out_dir / "gradient_flow.svg")
+
+    def draw_decay():
+        fig, axes = figure(height=2.9, ncols=len(CELLS), sharey=True)
+        for ax, name in zip(axes, CELLS, strict=True):
+            for color, rho in zip(CYCLE, RADII, strict=False):
+                label = rf"$\rho = {rho:g}$"
+                ax.semilogy(curves["d"], curves[name][rho], color=color, label=label)
+            ax.set(title=TITLES[name], xlabel="distance $T - t$")
+        axes[0].set_ylabel(rf"$\|u^\top \partial h_T / \partial h_t\|$, mean of {B}")
+        axes[0].legend(fontsize=8, loc="lower left")
+        return fig
+
+    save_figures(draw_decay, out_dir / "gradient_flow.svg")
     diagnostics = rnn_diagnostics(np.random.default_rng(SEED))
     (out_dir / "decay.md").write_text(decay_table(curves, diagnostics), encoding="utf-8")
 
     paths = lstm_paths(rng)
-    fig, ax = figure(height=2.8)
-    for key, label in LSTM_LABELS.items():
-        ax.semilogy(paths["distance"], paths[key], label=label)
-    ax.set(
-        xlabel="distance $T - t$",
-        ylabel=rf"$\|u^\top J\|$, mean of {B}",
-        title="LSTM at initialisation: one random row $u^\\top J$ of each Jacobian",
-    )
-    ax.legend(fontsize=8)
-    save_svg(fig, out_dir / "lstm_paths.svg")
+
+    def draw_paths():
+        fig, ax = figure(height=2.8)
+        for key, label in LSTM_LABELS.items():
+            ax.semilogy(paths["distance"], paths[key], label=label)
+        ax.set(
+            xlabel="distance $T - t$",
+            ylabel=rf"$\|u^\top J\|$, mean of {B}",
+            title="LSTM at initialisation: one random row $u^\\top J$ of each Jacobian",
+        )
+        ax.legend(fontsize=8)
+        return fig
+
+    save_figures(draw_paths, out_dir / "lstm_paths.svg")
     (out_dir / "lstm_paths_caption.md").write_text(lstm_caption(), encoding="utf-8")
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from _style import PALETTE, figure, save_svg
+from _style import CYCLE, figure, save_figures
 
 import gated_ref as gr
 from gated_ref import init
@@ -45,7 +45,7 @@ PANELS = {
     "rnn_tanh": ("PyTorch default", "orthogonal"),
     "gru": ("PyTorch default", "orthogonal"),
 }
-COLORS = dict(zip(INITS, PALETTE, strict=False))
+COLORS = dict(zip(INITS, CYCLE, strict=False))
 TITLES = {"lstm": "LSTM", "rnn_tanh": "vanilla RNN (tanh)", "gru": "GRU"}
 
 
@@ -73,22 +73,30 @@ def fmt(value: float) -> str:
 
 def main(out_dir: Path) -> None:
     """Write ``init_gradients.svg`` and ``init_gradients.md``."""
-    fig, axes = figure(height=2.9, ncols=len(PANELS), sharey=True)
     rows = [
         "| Cell | Initialisation | " + " | ".join(f"$d = {d}$" for d in SHOWN) + " |",
         "| --- | --- |" + " ---: |" * len(SHOWN),
     ]
-    for ax, name in zip(axes, PANELS, strict=True):
+    panels = {}
+    for name in PANELS:
         distance, norms = curves(name)
+        panels[name] = distance, norms
         for label, values in norms.items():
-            ax.semilogy(distance, values, color=COLORS[label], label=label)
             picked = [fmt(values[list(distance).index(d)]) for d in SHOWN]
             rows.append(f"| {gr.cell(name).title} | {label} | " + " | ".join(picked) + " |")
-        ax.set(title=TITLES[name], xlabel="distance $d = T - t$")
-        ax.legend(fontsize=7, loc="lower left")
         print(f"init_gradients: {name} done", flush=True)
-    axes[0].set_ylabel(r"$\|u^\top \partial h_T / \partial h_t\|$")
-    save_svg(fig, out_dir / "init_gradients.svg")
+
+    def draw():
+        fig, axes = figure(height=2.9, ncols=len(PANELS), sharey=True)
+        for ax, (name, (distance, norms)) in zip(axes, panels.items(), strict=True):
+            for label, values in norms.items():
+                ax.semilogy(distance, values, color=COLORS[label], label=label)
+            ax.set(title=TITLES[name], xlabel="distance $d = T - t$")
+            ax.legend(fontsize=7, loc="lower left")
+        axes[0].set_ylabel(r"$\|u^\top \partial h_T / \partial h_t\|$")
+        return fig
+
+    save_figures(draw, out_dir / "init_gradients.svg")
     note = (
         f"\n*Batch mean of $\\lVert u^\\top \\partial h_T / \\partial h_{{T-d}} \\rVert$, "
         f"$T = {T}$, $H = {H}$, batch {B}; chrono with $T_{{\\max}} = {T}$. "

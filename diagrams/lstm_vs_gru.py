@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from _claims import fewer_parameters
-from _style import PALETTE, figure, save_svg
+from _style import CYCLE, figure, save_figures
 
 from gated_ref.experiments import claims, record, report
 from gated_ref.experiments.claims import family, final_runs
@@ -32,14 +32,14 @@ LITERATURE = "data/literature.json"
 DEPENDS = (record.RECORD, "data/experiments.params.json", LITERATURE)
 #: Setups drawn in the learning curves, with their line style.
 CURVES = {
-    "rnn_params": (PALETTE[4], "-"),
-    "lstm": (PALETTE[0], "-"),
-    "lstm_fb0": (PALETTE[0], ":"),
-    "gru": (PALETTE[1], "-"),
-    "gru_reset_before": (PALETTE[2], "-"),
-    "gru_params": (PALETTE[1], "--"),
+    "rnn_params": (CYCLE[4], "-"),
+    "lstm": (CYCLE[0], "-"),
+    "lstm_fb0": (CYCLE[0], ":"),
+    "gru": (CYCLE[1], "-"),
+    "gru_reset_before": (CYCLE[2], "-"),
+    "gru_params": (CYCLE[1], "--"),
 }
-PROBED = {"rnn_params": PALETTE[4], "lstm": PALETTE[0], "gru": PALETTE[1]}
+PROBED = {"rnn_params": CYCLE[4], "lstm": CYCLE[0], "gru": CYCLE[1]}
 
 
 def literature() -> dict:
@@ -77,6 +77,11 @@ def why_we_differ(rec: dict) -> dict[str, str]:
 
 def plot_curves(rec: dict, path: Path) -> None:
     """Median validation metric over the seeds against training step, one panel per task."""
+    save_figures(lambda: curves_figure(rec), path)
+
+
+def curves_figure(rec: dict):
+    """The figure of :func:`plot_curves`, in the active scheme."""
     tasks = rec["protocol"]["tasks"]
     ncols = 4
     nrows = -(-len(tasks) // ncols)
@@ -108,7 +113,7 @@ def plot_curves(rec: dict, path: Path) -> None:
     axes[-1].legend(handles, labels, loc="center", fontsize=8)
     for ax in axes[len(tasks) - ncols :]:
         ax.set_xlabel("training step", fontsize=8)
-    save_svg(fig, path)
+    return fig
 
 
 def gradient_profiles(rec: dict, task: str = "adding-200") -> dict:
@@ -128,6 +133,11 @@ def gradient_profiles(rec: dict, task: str = "adding-200") -> dict:
 
 def plot_gradients(rec: dict, profiles: dict, path: Path, task: str = "adding-200") -> None:
     """The input-gradient profiles against distance from the last step (log scale)."""
+    save_figures(lambda: gradients_figure(rec, profiles, task), path)
+
+
+def gradients_figure(rec: dict, profiles: dict, task: str):
+    """The figure of :func:`plot_gradients`, in the active scheme."""
     fig, ax = figure(height=2.9)
     for setup, color in PROBED.items():
         if setup not in profiles:
@@ -144,7 +154,7 @@ def plot_gradients(rec: dict, profiles: dict, path: Path, task: str = "adding-20
     )
     ax.title.set_fontsize(9)
     ax.legend(fontsize=8)
-    save_svg(fig, path)
+    return fig
 
 
 def verification_md(rec: dict, checks: list[dict]) -> str:
