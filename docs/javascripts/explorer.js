@@ -274,7 +274,7 @@
       equations.setAttribute("tabindex", "0");
       equations.setAttribute("aria-label", "Equations and their numbers (scrolls sideways " +
                              "when wider than the screen)");
-      eqSlot.append(el("h3", {text: "Equations, numbers at this step"}), equations);
+      eqSlot.append(el("h2", {text: "Equations, numbers at this step"}), equations);
       const untab = () => {
         for (const m of equations.querySelectorAll("mjx-container[tabindex]")) {
           if (m.getAttribute("tabindex") !== "-1") m.setAttribute("tabindex", "-1");
@@ -485,7 +485,7 @@
       for (const [nm, b] of Object.entries(refs.boxes)) {
         const v = !r || nm === "x" ? null : r.nodes[nm] || r.terms[nm];
         const value = v && j < v.length ? v[j] : null;
-        const forced = own && b.node && isForced(nm, t);
+        const forced = Boolean(own && b.node && isForced(nm, t));
         const lit = value !== null && b.node && b.node.gate;
         const u = value === null ? 0.5 : normalise(value, b.range);
         b.box.classList.toggle("gr-forced", forced);
