@@ -20,9 +20,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+import sympy as sp
+from sympy.printing.precedence import precedence
 
 import gated_ref as gr
-from gated_ref.javascript import javascript_bundle
+from gated_ref.javascript import _TemplatePrinter, javascript_bundle
+from gated_ref.spec import CellSpec
 from gated_ref.train import Adam, clip_by_global_norm, softmax_cross_entropy
 
 SEED = 0
@@ -129,8 +132,52 @@ def _rounded(a: np.ndarray) -> np.ndarray:
     return np.vectorize(lambda v: float(f"{v:.{DIGITS}g}"), otypes=[float])(a)
 
 
+class DisplayOrderTemplate(_TemplatePrinter):
+    """A node's numbers template (see :func:`gated_ref.javascript._template`) with its terms
+    and factors in the order the node's LaTeX prints them (``f_t ⊙ c_{t-1}``, ``W x`` before
+    ``U h``): each term goes where its own LaTeX first occurs in the whole expression's."""
+
+    def __init__(self, spec: CellSpec) -> None:
+        super().__init__({"order": "none"})
+        self.spec = spec
+
+    def _tex(self, expr: sp.Expr) -> str:
+        return self.spec.latex_of(self.spec.to_display(expr))
+
+    def _in_display_order(self, args: tuple[sp.Expr, ...], whole: sp.Expr) -> list[sp.Expr]:
+        text = self._tex(whole)
+
+        def place(arg: sp.Expr) -> int:
+            shown = self.spec.to_display(arg)
+            parts = shown.args if shown.is_Add else (shown,)
+            found = [p for p in (text.find(self.spec.latex_of(t)) for t in parts) if p >= 0]
+            return min(found, default=len(text))  # not found: after the rest, in sympy's order
+
+        return sorted(args, key=place)
+
+    def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
+        return self._in_display_order(expr.args, expr)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        coeff, factors = expr.as_coeff_mul()
+        if coeff != 1 or len(factors) < 2:
+            return super()._print_Mul(expr)
+        ordered = self._in_display_order(factors, expr)
+        return " · ".join(self.parenthesize(f, precedence(expr)) for f in ordered)
+
+
+def numbers_template(spec: CellSpec, name: str) -> str:
+    """The template of node ``name`` for the page's "numbers at this step" line, in the order of
+    the node's equation; a projection keeps :func:`gated_ref.javascript.cell_metadata`'s."""
+    node = next(n for n in spec.nodes if n.symbol.name == name)
+    if node.projection is not None:
+        return ""
+    return DisplayOrderTemplate(spec).doprint(node.rhs)
+
+
 def equations_snippet() -> str:
-    """Raw HTML: per cell, per displayed node, the LaTeX line and a slot for its numbers."""
+    """Raw HTML: per cell, per displayed node, the LaTeX line and a slot for its numbers (with
+    the node's numbers template in the equation's term order, ``data-template``)."""
     out = ['<div class="gr-equations" id="gr-equations">']
     for name in gr.CELL_NAMES:
         spec = gr.cell(name)
@@ -138,10 +185,12 @@ def equations_snippet() -> str:
         out.append(f'<div class="gr-eq-cell" data-cell="{name}" hidden>')
         for node, eq, eid in zip(shown, spec.equations, spec.equation_ids, strict=True):
             tex = spec.latex_of(eq.lhs) + " = " + spec.latex_of(eq.rhs)
+            sym = node.symbol.name
+            template = html.escape(numbers_template(spec, sym), quote=True)
             out.append(
-                f'<div class="gr-eq" data-node="{node.symbol.name}" id="explorer-{eid}">'
+                f'<div class="gr-eq" data-node="{sym}" id="explorer-{eid}">'
                 f'<div class="arithmatex">\\[{html.escape(tex, quote=False)}\\]</div>'
-                f'<div class="gr-eq-num" data-node="{node.symbol.name}"></div></div>'
+                f'<div class="gr-eq-num" data-node="{sym}" data-template="{template}"></div></div>'
             )
         out.append("</div>")
     out.append("</div>")

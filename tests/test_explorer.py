@@ -707,6 +707,8 @@ def test_forcing_gates_downstream(tab: Tab, site: tuple[Path, str]) -> None:
     assert not c_line.endswith("= 0.000"), c_line
     # the GRU: z forced to 1 keeps h at 0 through the whole sequence, in the comparison chart too
     page.select_option("#gr-cell", "gru")
+    page.focus("#gr-explorer")
+    page.keyboard.press("Home")  # forcing starts at the step on screen: here, the first
     page.focus("#gr-force-z-value")
     page.keyboard.press("End")
     h_line = page.locator('.gr-eq-cell[data-cell="gru"] .gr-eq-num[data-node="h"]').inner_text()
@@ -787,3 +789,338 @@ def test_instant_navigation(tab: Tab, site: tuple[Path, str]) -> None:
     page.go_forward()
     page.wait_for_selector("#gr-explorer[data-ready='true']", timeout=10_000)
     assert page.locator("#gr-explorer .gr-controls").count() == 1
+
+
+# ---- the explorer is consistent with itself and worth playing with -------------------------
+
+
+def _stale(page) -> bool:  # noqa: ANN001
+    """The page marks the result stale: the flag, the visible note and the status say so."""
+    flag = page.get_attribute("#gr-results", "data-stale") == "true"
+    note = page.locator("#gr-stale-note").is_visible()
+    said = "stale" in page.inner_text("#gr-status")
+    assert flag == note == said, (flag, note, said)
+    return flag
+
+
+def test_refused_inputs_are_stale_and_clearing_clears(tab: Tab, site: tuple[Path, str]) -> None:
+    """Numbers mode takes decimals only (not ``abc``, ``1e400``, ``0x10``), the seed a whole
+    number in its stated range (not -1, 1.5 or nothing): the last result stays, marked stale
+    (visibly, in the status line the page reads out, ``aria-invalid`` on the box), and the
+    message names the bad value and what is accepted. An empty input clears the numbers."""
+    tab.open_explorer(site[1])
+    page = tab.page
+    page.select_option("#gr-mode", "numbers")
+    page.fill("#gr-input", "1 -0.5 2")
+    assert not _stale(page)
+    line = '.gr-eq-cell[data-cell="lstm"] .gr-eq-num[data-node="h"]'
+    before = page.inner_text(line)
+    for bad in ("abc", "1e400", "0x10", "1 2 Infinity"):
+        page.fill("#gr-input", bad)
+        assert _stale(page), bad
+        status = page.inner_text("#gr-status")
+        token = bad.split()[-1]
+        assert f"\u201c{token}\u201d" in status and "accepted: decimal numbers" in status, status
+        assert page.get_attribute("#gr-input", "aria-invalid") == "true"
+        assert page.inner_text(line) == before, bad  # the old result, not a new one
+    page.fill("#gr-input", "0.25, .5 -3e-1")
+    assert not _stale(page) and tab.step_text().endswith("/ 3")
+    assert page.get_attribute("#gr-input", "aria-invalid") == "false"
+    page.select_option("#gr-weights", "random")
+    for bad, said in (("-1", "\u201c-1\u201d"), ("1.5", "\u201c1.5\u201d"), ("", "empty")):
+        page.fill("#gr-seed", bad)
+        assert _stale(page), bad
+        status = page.inner_text("#gr-status")
+        assert said in status and "a whole number from 0 to 999999" in status, status
+        assert page.get_attribute("#gr-seed", "aria-invalid") == "true"
+    page.fill("#gr-seed", "7")
+    assert not _stale(page)
+    # clearing the input clears every number the page showed for the old one
+    page.fill("#gr-input", "")
+    assert not _stale(page) and tab.step_text() == "Current step: 0 / 0"
+    texts = page.locator(".gr-eq-num").all_inner_texts()
+    assert all(t.strip() == "" for t in texts), [t for t in texts if t.strip()]
+    assert page.locator(".gr-heatmap rect, .gr-diagram .gr-node").count() == 0
+
+
+#: A numbers line's value title (meta.labels or the page's own names) to the TeX symbol it
+#: stands for: ``W_i x_t + b^x_i`` -> ``W_{i}``, ``c_{t-1}`` -> ``c_{t-1}``, ``f_t`` -> ``f_{t}``.
+_TITLE_SYMBOL = re.compile(r"([A-Za-z]+)_(\{[^}]*\}|\w+)")
+
+
+def _equation_tex(root: Path) -> dict[tuple[str, str], str]:
+    """The TeX of each (cell, node) equation's right-hand side, as published in the page."""
+    text = (root / "explorer" / "index.html").read_text(encoding="utf-8")
+    out, cell = {}, None
+    for piece in re.split(r'(<div class="gr-eq-cell" data-cell="\w+")', text):
+        found = re.match(r'<div class="gr-eq-cell" data-cell="(\w+)"', piece)
+        if found:
+            cell = found.group(1)
+            continue
+        for node, tex in re.findall(
+            r'<div class="gr-eq" data-node="(\w+)"[^>]*><div class="arithmatex">\\\[(.*?)\\\]',
+            piece,
+        ):
+            out[(cell, node)] = tex.split(" = ", 1)[1]
+    return out
+
+
+def test_numbers_follow_the_equation_and_its_unit(tab: Tab, site: tuple[Path, str]) -> None:
+    """Each "numbers at this step" line puts its values in the order the equation above it
+    prints their symbols (W x before U h, f_t before c_{t-1}, z_t before h_{t-1}); the diagram
+    shows the unit the equations show; and a step redraws values, not the figures."""
+    tex = _equation_tex(site[0])
+    tab.open_explorer(site[1])
+    page = tab.page
+    page.focus("#gr-explorer")
+    page.keyboard.press("ArrowRight")
+    checked = 0
+    for name in ("lstm", "gru", "lstm_peephole", "gru_reset_before"):
+        page.select_option("#gr-cell", name)
+        for node in [n["name"] for n in javascript.cell_metadata(name)["nodes"]]:
+            if (name, node) not in tex:
+                continue
+            titles = page.locator(
+                f'.gr-eq-cell[data-cell="{name}"] .gr-eq-num[data-node="{node}"] .gr-num'
+            ).evaluate_all("spans => spans.map(s => s.title)")
+            at = -1
+            for title in titles:
+                letter, sub = _TITLE_SYMBOL.match(title).groups()
+                symbol = f"{letter}_{{{sub.strip('{}')}}}"
+                found = tex[(name, node)].find(symbol, at + 1)
+                assert found > at, f"{name} {node}: {symbol} out of order in {titles}"
+                at = found
+                checked += 1
+    assert checked >= 40, checked
+    # one unit: the diagram's gate boxes show the value the equations show, at unit 2
+    page.select_option("#gr-cell", "lstm")
+    page.select_option("#gr-unit", "2")
+    page.focus("#gr-explorer")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    for node in ("i", "f", "g", "o", "c", "h"):
+        desc = page.locator(f'.gr-diagram .gr-node[data-node="{node}"] .gr-node-desc')
+        line = page.locator(f'.gr-eq-cell[data-cell="lstm"] .gr-eq-num[data-node="{node}"]')
+        assert line.inner_text().startswith(f"{node}\u209c[2] = "), line.inner_text()
+        assert desc.text_content().endswith(" [2] " + line.locator("strong").inner_text())
+    # a step changes values only: the diagram and heatmap are the same elements after it
+    page.evaluate(
+        "() => { window.__figs = [document.querySelector('.gr-diagram svg'),"
+        " document.querySelector('.gr-heatmap svg')]; }"
+    )
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(
+        "() => window.__figs[0] === document.querySelector('.gr-diagram svg') &&"
+        " window.__figs[1] === document.querySelector('.gr-heatmap svg')"
+    )
+
+
+def _lstm_by_hand(params: dict, xs: np.ndarray, forced: dict, start: int) -> list[dict]:
+    """The LSTM's equations in NumPy (PyTorch's i, f, g, o blocks), with gates ``forced`` from
+    step ``start`` (1-based) on: c_t and h_t of every step."""
+    w_ih, w_hh = np.asarray(params["weight_ih"]), np.asarray(params["weight_hh"])
+    b = np.asarray(params["bias_ih"]) + np.asarray(params["bias_hh"])
+    H = w_hh.shape[1]
+    h, c, out = np.zeros(H), np.zeros(H), []
+    for t, x in enumerate(xs, start=1):
+        a = w_ih @ x + w_hh @ h + b
+        gate = {
+            "i": 1 / (1 + np.exp(-a[:H])),
+            "f": 1 / (1 + np.exp(-a[H : 2 * H])),
+            "g": np.tanh(a[2 * H : 3 * H]),
+            "o": 1 / (1 + np.exp(-a[3 * H :])),
+        }
+        if t >= start:
+            gate |= {k: np.full(H, v) for k, v in forced.items()}
+        c = gate["f"] * c + gate["i"] * gate["g"]
+        h = gate["o"] * np.tanh(c)
+        out.append({"c": c, "h": h})
+    return out
+
+
+def _shown(text: str) -> float:
+    return float(text.replace("\u2212", "-"))
+
+
+def test_forcing_from_a_chosen_step_holds_the_memory(tab: Tab, site: tuple[Path, str]) -> None:
+    """LSTM preset: at step k = 5 (c is not zero there) force f = 1 and i = 0: forcing starts
+    at the step on screen, and every later c_t equals c_{k-1} (every unit, as the diagram
+    shows it) and h_t is the LSTM's, both computed here in NumPy from the page's weights."""
+    tab.open_explorer(site[1])
+    page = tab.page
+    preset = page.evaluate("window.gatedRefPresets.cells.lstm.params")
+    alphabet = page.evaluate("window.gatedRefPresets.task.alphabet")
+    text = page.input_value("#gr-input")
+    k = 5
+    page.focus("#gr-explorer")
+    for _ in range(k - 1):
+        page.keyboard.press("ArrowRight")
+    page.focus("#gr-force-f-value")
+    page.keyboard.press("End")  # f = 1
+    page.focus("#gr-force-i-value")
+    page.keyboard.press("Home")  # i = 0
+    assert page.input_value("#gr-force-from") == str(k)
+    xs = _encode(text, alphabet)[:, 0]
+    want = _lstm_by_hand(preset, xs, {"f": 1.0, "i": 0.0}, k)
+    free = _lstm_by_hand(preset, xs, {}, len(text) + 1)
+    held = want[k - 2]["c"]
+    assert np.abs(held).max() > 0.05, held  # a memory worth holding
+    assert np.allclose(free[k - 2]["c"], held)  # before step k the cell ran freely
+    page.focus("#gr-explorer")
+    for t in range(k, len(text) + 1):
+        if t > k:
+            page.keyboard.press("ArrowRight")
+        assert tab.step_text().startswith(f"Current step: {t} /")
+        units = page.locator('.gr-diagram .gr-node[data-node="c"] .gr-unit title')
+        shown = [
+            _shown(s.split("= ")[1]) for s in units.evaluate_all("ts => ts.map(t => t.textContent)")
+        ]
+        assert np.allclose(shown, held, atol=6e-4), (t, shown, held)
+        h_line = page.locator('.gr-eq-cell[data-cell="lstm"] .gr-eq-num[data-node="h"] strong')
+        assert _shown(h_line.inner_text()) == pytest.approx(want[t - 1]["h"][0], abs=6e-4)
+    # step k - 1 is before the forcing: not marked, and c moved there
+    page.keyboard.press("Home")
+    for _ in range(k - 2):
+        page.keyboard.press("ArrowRight")
+    assert tab.step_text().startswith(f"Current step: {k - 1} /")
+    assert page.locator(".gr-forced").evaluate_all("fs => fs.map(f => f.outerHTML)") == []
+    c_line = page.locator('.gr-eq-cell[data-cell="lstm"] .gr-eq-num[data-node="c"] strong')
+    assert _shown(c_line.inner_text()) == pytest.approx(held[0], abs=6e-4)
+
+
+def test_focus_marks_names_and_announcements(tab: Tab, site: tuple[Path, str]) -> None:
+    """Tab reaches every control, each with a visible focus mark, and never a typeset equation;
+    every control has a name a screen reader announces; the step is announced once it settles
+    (polite), not on every key press or play tick."""
+    page = tab.page
+    page.clock.install()
+    tab.open_explorer(site[1])
+    page.wait_for_function(
+        "() => document.body.getAttribute('data-math-typeset') === location.pathname",
+        timeout=20_000,
+    )
+    assert page.locator("#gr-explorer mjx-container").count() >= 6
+    page.focus("#gr-explorer")
+    seen = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement, s = getComputedStyle(e);"
+            " return {inside: !!e.closest('#gr-explorer'), tag: e.tagName.toLowerCase(),"
+            " type: e.type || '', id: e.id, style: s.outlineStyle,"
+            " width: parseFloat(s.outlineWidth)}; }"
+        )
+        if not focused["inside"]:
+            break
+        seen.append(focused)
+        assert focused["tag"] != "mjx-container", seen
+        assert focused["style"] != "none" and focused["width"] >= 2, focused
+    kinds = {(f["tag"], f["type"]) for f in seen}
+    assert {
+        ("input", "text"),
+        ("input", "checkbox"),
+        ("input", "range"),
+        ("select", "select-one"),
+    } <= kinds
+    assert {"gr-equations", "gr-input", "gr-force-f", "gr-force-from"} <= {f["id"] for f in seen}
+    # every control's accessible name, as Chromium computes it for screen readers
+    snapshot = page.locator("#gr-explorer").aria_snapshot()
+    roles = ("combobox", "textbox", "spinbutton", "slider", "checkbox", "button")
+    controls = [ln.strip() for ln in snapshot.splitlines() if ln.strip()[2:].startswith(roles)]
+    assert len(controls) >= 20, snapshot
+    unnamed = [ln for ln in controls if not re.match(r'- \w+ "[^"]+"', ln)]
+    assert unnamed == [], unnamed
+    # announcements: three quick steps say the last one once; playing says nothing per tick
+    page.evaluate(
+        "() => { window.__said = []; const a = document.getElementById('gr-announce');"
+        " new MutationObserver(() => window.__said.push(a.textContent))"
+        ".observe(a, {childList: true, characterData: true, subtree: true}); }"
+    )
+    assert page.get_attribute("#gr-announce", "aria-live") == "polite"
+    page.focus("#gr-explorer")
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.clock.run_for(1000)
+    said = page.evaluate("window.__said")
+    text = page.input_value("#gr-input")
+    assert said == [f"Step 4 of {len(text)}, input \u201c{text[3]}\u201d"], said
+    page.keyboard.press("Space")
+    page.clock.run_for(4 * TICK_MS)
+    assert page.evaluate("window.__said.length") == 1
+    page.keyboard.press("Space")  # paused: the step it stopped at is said
+    page.clock.run_for(1000)
+    assert page.evaluate("window.__said")[1].startswith(f"Step 8 of {len(text)}")
+
+
+def test_phone_width_touch_and_links(browser, site: tuple[Path, str]) -> None:  # noqa: ANN001
+    """At 390 px: no sideways scroll of the page; whatever scrolls sideways in the content is a
+    labelled, focusable region; every control is at least 24 x 24 px; a tap on the heatmap
+    picks a step; LSTM and GRU side by side. The page links the gate explanations and the
+    LSTM vs GRU comparison, and those sections exist."""
+    root, origin = site
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    watch = Watch(page, origin)
+    page.goto(origin + "explorer/", wait_until="load")
+    page.wait_for_selector("#gr-explorer[data-ready='true']", timeout=10_000)
+    page.wait_for_function(
+        "() => document.body.getAttribute('data-math-typeset') === location.pathname",
+        timeout=20_000,
+    )
+    scrollers = """() => Array.from(document.querySelectorAll('.md-content *'))
+      .filter(e => e.scrollWidth > e.clientWidth + 1
+                   && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+      .map(e => ({what: e.tagName + '.' + e.className, role: e.getAttribute('role'),
+                  label: e.getAttribute('aria-label') || '', tab: e.getAttribute('tabindex')}))"""
+    page.check("#gr-side")
+    assert page.locator(".gr-diagram").evaluate_all("fs => fs.map(f => f.dataset.cell)") == [
+        "lstm",
+        "gru",
+    ]
+    for name in ("lstm", "lstm_fgr"):  # lstm_fgr: the widest equations
+        page.select_option("#gr-cell", name)
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= 390, (name, width)
+        found = page.evaluate(scrollers)
+        assert found, "nothing scrolls: the check below would check nothing"
+        bad = [s for s in found if s["role"] != "region" or "scroll" not in s["label"]]
+        assert bad == [] and all(s["tab"] == "0" for s in found), found
+    small = page.locator("#gr-explorer :is(input, select, button)").evaluate_all(
+        "es => es.filter(e => e.offsetParent !== null).map(e => [e.id || e.type,"
+        " e.getBoundingClientRect()]).filter(([, r]) => r.width < 24 || r.height < 24)"
+    )
+    assert small == [], small
+    # a tap on the heatmap's 7th column picks step 7 (pointer events, a touch screen)
+    heat = page.locator(".gr-heatmap svg")
+    heat.scroll_into_view_if_needed()
+    column = page.locator('.gr-heatmap rect[data-t="7"]').first.bounding_box()
+    page.touchscreen.tap(column["x"] + column["width"] / 2, column["y"] + column["height"] / 2)
+    assert page.inner_text("#gr-step") == "Current step: 7 / 13"
+    labels = page.locator(".gr-diagram svg").evaluate_all(
+        "ss => ss.map(s => s.getAttribute('aria-label'))"
+    )
+    assert [s.split(" ")[0] for s in labels] == ["LSTM", "GRU"], labels
+    assert all(" at step 7, unit 0: " in s for s in labels), labels
+    # the links beside the explorer, and their targets in the built site
+    links = [
+        urlsplit(href).path + "#" + urlsplit(href).fragment
+        for href in page.locator(".md-content a[href*='cells/']").evaluate_all(
+            "as => as.map(a => a.href)"
+        )
+    ]
+    for want in (
+        "/cells/lstm/#reading-the-equations",
+        "/cells/lstm/#summary",
+        "/cells/gru/#reading-the-equations",
+        "/cells/gru/#summary",
+        "/cells/lstm-vs-gru/#the-cells-at-a-glance",
+        "/cells/lstm-vs-gru/#summary",
+    ):
+        assert want in links, links
+        path, anchor = want.strip("/").split("#")
+        assert f'id="{anchor}"' in (root / path / "index.html").read_text(encoding="utf-8")
+    text = page.inner_text(".md-content")
+    assert "viridis" in text and "colour blind" in text
+    assert watch.external == [] and watch.errors == [], (watch.external, watch.errors)
+    context.close()

@@ -132,6 +132,14 @@
     return out;
   }
 
+  // What the numbers mode and the seed accept (the page says so when the input is refused).
+  const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  const MAX_ABS = 1e6;
+  const SEED_MAX = 999999;
+  const NUMBERS_ACCEPTED = "accepted: decimal numbers such as 0.5, -1 or 2e-3, from " +
+    "\u22121000000 to 1000000, separated by spaces or commas";
+  const SEED_ACCEPTED = "accepted: a whole number from 0 to " + SEED_MAX;
+
   function parseInput(mode, text, alphabet) {
     if (mode === "chars") {
       const chars = Array.from(text).slice(0, MAX_STEPS);
@@ -149,11 +157,22 @@
     const tokens = text.split(/[\s,;]+/).filter((s) => s.length > 0).slice(0, MAX_STEPS);
     for (const tok of tokens) {
       const v = Number(tok);
-      if (!Number.isFinite(v))
-        return {error: "Input: \u201c" + tok + "\u201d is not a number; expected numbers " +
-                "separated by spaces or commas, such as 0.5 -1 2."};
+      if (!DECIMAL.test(tok) || !Number.isFinite(v) || Math.abs(v) > MAX_ABS)
+        return {error: "Input: \u201c" + tok + "\u201d is not accepted; " + NUMBERS_ACCEPTED +
+                "."};
     }
     return {xs: tokens.map((tok) => [Number(tok)]), tokens: tokens, I: 1, note: ""};
+  }
+
+  function parseSeed(input) {
+    // a whole number in 0 .. SEED_MAX, typed as digits (no sign, no decimals, not empty)
+    const text = input.value.trim();
+    if (input.validity && input.validity.badInput)
+      return {error: "Seed: not a number; " + SEED_ACCEPTED + "."};
+    if (!/^\d+$/.test(text) || Number(text) > SEED_MAX)
+      return {error: "Seed: " + (text ? "got \u201c" + text + "\u201d" : "empty") + "; " +
+              SEED_ACCEPTED + "."};
+    return {seed: Number(text)};
   }
 
   // ---- the explorer -----------------------------------------------------------------------
@@ -173,8 +192,12 @@
     const st = {
       cell: "lstm", hidden: task.hiddenSize, weights: "preset", seed: 1, mode: "chars",
       text: task.example, t: 1, unit: 0, playing: false, overrides: {}, timer: null,
+      forceFrom: 1, side: false,
     };
-    let run = null; // the current simulation: {meta, steps, compare, tokens}
+    const errors = {}; // a refused input, by control: {input: message, seed: message}
+    let run = null; // the current simulation (see recompute)
+    let views = []; // the diagrams drawn for this run: {name, steps, refs}
+    let heatRefs = null, compareRefs = null;
 
     // controls
     const cellSelect = el("select", {id: "gr-cell"},
@@ -186,20 +209,23 @@
       el("option", {value: "random", text: "random, from a seed"}),
       el("option", {value: "identity", text: "identity-like"}),
     ]);
-    const seedInput = el("input", {id: "gr-seed", type: "number", min: 0, step: 1,
-                                   value: st.seed, inputmode: "numeric"});
+    const seedInput = el("input", {id: "gr-seed", type: "number", min: 0, max: SEED_MAX,
+      step: 1, value: st.seed, inputmode: "numeric", "aria-describedby": "gr-status"});
     const modeSelect = el("select", {id: "gr-mode"}, [
       el("option", {value: "chars", text: "characters"}),
       el("option", {value: "numbers", text: "numbers"}),
     ]);
     const textInput = el("input", {id: "gr-input", type: "text", value: st.text,
-                                   spellcheck: "false", autocomplete: "off"});
+      spellcheck: "false", autocomplete: "off", "aria-describedby": "gr-status"});
+    const sideBox = el("input", {type: "checkbox", id: "gr-side"});
     const field = (text, control, extra) => el("label", {class: "gr-field" + (extra || "")},
       [el("span", {text: text}), control]);
     const controls = el("div", {class: "gr-controls"}, [
       field("Cell", cellSelect), field("Hidden size", hiddenSelect),
-      field("Weights", weightSelect), field("Seed", seedInput),
+      field("Weights", weightSelect), field("Seed (0 to " + SEED_MAX + ")", seedInput),
       field("Input as", modeSelect), field("Input sequence", textInput, " gr-wide"),
+      el("label", {class: "gr-check"}, [sideBox,
+        el("span", {text: "LSTM and GRU side by side"})]),
     ]);
     const status = el("p", {class: "gr-status", id: "gr-status", "aria-live": "polite"});
 
@@ -215,37 +241,60 @@
     const last = btn("gr-last", "\u25b6|", "Last step (End)", "End");
     const slider = el("input", {id: "gr-time", type: "range", min: 1, max: 1, value: 1,
                                 "aria-label": "Time step"});
-    const stepText = el("span", {id: "gr-step", class: "gr-step", "aria-live": "polite"});
+    const stepText = el("span", {id: "gr-step", class: "gr-step"});
+    // what a screen reader hears when the step changes: once it settles, not on every tick
+    const announcer = el("p", {id: "gr-announce", class: "gr-sr-only", "aria-live": "polite",
+                               "aria-atomic": "true"});
     const unitSelect = el("select", {id: "gr-unit"});
     const transport = el("div", {class: "gr-transport"}, [
       first, back, play, fwd, last, slider, stepText,
-      field("Unit shown in the equations", unitSelect),
+      field("Unit shown (diagram and equations)", unitSelect),
     ]);
 
-    // panels
-    const diagram = el("figure", {class: "gr-diagram"});
+    // panels: what an input computes (marked stale while an input is refused)
+    const diagram = el("div", {class: "gr-diagrams"});
     const overridesBox = el("fieldset", {class: "gr-overrides"});
     const eqSlot = el("section", {class: "gr-eqs", "aria-label": "Equations at this step"});
     const heat = el("figure", {class: "gr-heatmap"});
     const compare = el("figure", {class: "gr-compare"});
+    const staleNote = el("p", {class: "gr-stale-note", id: "gr-stale-note", hidden: true,
+      text: "Stale: the results below are from the last accepted input."});
+    const results = el("div", {class: "gr-results", id: "gr-results"}, [
+      staleNote, el("div", {class: "gr-panels"}, [diagram, overridesBox]), eqSlot, heat,
+      compare]);
     root.replaceChildren(
       el("p", {class: "gr-keys", id: "gr-keys", text: "Keys, with the explorer focused: " +
         "Space plays or pauses, \u2190 \u2192 step, Home and End jump to the ends."}),
-      controls, status, transport,
-      el("div", {class: "gr-panels"}, [diagram, overridesBox]),
-      eqSlot, heat, compare);
+      controls, status, transport, announcer, results);
     const equations = document.getElementById("gr-equations");
-    if (equations) eqSlot.append(el("h3", {text: "Equations, numbers at this step"}), equations);
+    if (equations) {
+      // one labelled region that may scroll sideways (a long equation on a phone); the
+      // typeset equations inside are not Tab stops of their own
+      equations.setAttribute("role", "region");
+      equations.setAttribute("tabindex", "0");
+      equations.setAttribute("aria-label", "Equations and their numbers (scrolls sideways " +
+                             "when wider than the screen)");
+      eqSlot.append(el("h2", {text: "Equations, numbers at this step"}), equations);
+      const untab = () => {
+        for (const m of equations.querySelectorAll("mjx-container[tabindex]")) {
+          if (m.getAttribute("tabindex") !== "-1") m.setAttribute("tabindex", "-1");
+        }
+      };
+      untab();
+      new MutationObserver(untab).observe(equations, {subtree: true, childList: true,
+        attributes: true, attributeFilter: ["tabindex"]});
+    }
 
     // ---- simulation -----------------------------------------------------------------
-    function simulate(name, params, xs, overrides) {
+    function simulate(name, params, xs, overrides, from) {
+      // overrides act from step `from` (1-based) on; before it the cell runs freely
       let state = null; // zeros, each state of its own size
       const steps = [];
-      for (const x of xs) {
-        const r = api.step(name, x, params, state, overrides);
+      xs.forEach((x, k) => {
+        const r = api.step(name, x, params, state, overrides && k + 1 >= from ? overrides : null);
         steps.push(r);
         state = r.state;
-      }
+      });
       return steps;
     }
 
@@ -280,29 +329,58 @@
       return text;
     }
 
-    function recompute() {
-      const parsed = parseInput(st.mode, st.text, task.alphabet);
-      if (parsed.error) {
-        status.textContent = parsed.error;
-        status.classList.add("gr-error");
-        return false;
-      }
-      status.classList.remove("gr-error");
-      const meta = api.cells[st.cell].meta;
+    function activeOverrides() {
       const ov = {};
       for (const [k, v] of Object.entries(st.overrides)) if (v !== null) ov[k] = v;
+      return ov;
+    }
+
+    function isForced(name, t) {
+      const v = st.overrides[name];
+      return v !== undefined && v !== null && t >= st.forceFrom;
+    }
+
+    function setStale(messages) {
+      // the last accepted result stays on the page, marked stale, until the input is fixed
+      const stale = messages.length > 0;
+      results.classList.toggle("gr-stale", stale);
+      results.dataset.stale = String(stale);
+      staleNote.hidden = !stale;
+      if (stale) results.setAttribute("aria-describedby", "gr-stale-note");
+      else results.removeAttribute("aria-describedby");
+      textInput.setAttribute("aria-invalid", String("input" in errors));
+      seedInput.setAttribute("aria-invalid", String("seed" in errors));
+      status.classList.toggle("gr-error", stale);
+      if (stale) status.textContent = messages.join(" ") + " The results shown are stale: " +
+        "they are from the last accepted input.";
+    }
+
+    function recompute() {
+      const parsed = parseInput(st.mode, st.text, task.alphabet);
+      if (parsed.error) errors.input = parsed.error;
+      else delete errors.input;
+      if (Object.keys(errors).length) {
+        setStale(Object.values(errors));
+        return false;
+      }
+      setStale([]);
+      const meta = api.cells[st.cell].meta;
+      const ov = activeOverrides();
+      const T = parsed.xs.length;
+      st.forceFrom = Math.min(Math.max(st.forceFrom, 1), Math.max(T, 1));
       const params = paramsFor(st.cell);
-      const steps = simulate(st.cell, params, parsed.xs, ov);
+      const steps = simulate(st.cell, params, parsed.xs, ov, st.forceFrom);
       const curves = {};
       for (const name of ["lstm", "gru"]) {
-        if (api.cells[name])
-          curves[name] = simulate(name, paramsFor(name), parsed.xs, null);
+        if (api.cells[name]) {
+          curves[name] = name === st.cell && Object.keys(ov).length === 0 ? steps
+            : simulate(name, paramsFor(name), parsed.xs, null, 1);
+        }
       }
       const forced = Object.keys(ov).length > 0;
       if (forced || !(st.cell in curves)) curves.selected = steps;
       run = {meta: meta, steps: steps, curves: curves, tokens: parsed.tokens, forced: forced,
              params: params};
-      const T = steps.length;
       st.t = Math.min(Math.max(st.t, T ? 1 : 0), T);
       let note = parsed.note;
       if (st.weights === "preset") {
@@ -318,7 +396,7 @@
       return true;
     }
 
-    // ---- rendering ------------------------------------------------------------------
+    // ---- rendering: built once per run, then a step only updates values --------------
     function layout(meta) {
       const inputs = meta.inputs; // x and the previous states the equations read
       const depth = {};
@@ -336,70 +414,112 @@
       return {pos: pos, width: cols.length * 142, height: rows * 70 + 6, inputs: inputs};
     }
 
-    function renderDiagram() {
-      const meta = run.meta;
+    const BOX_W = 128, BOX_H = 58;
+
+    function buildDiagram(name, steps) {
+      // the SVG of one cell: boxes, edges, a strip with a cell per unit; values come later
+      const meta = api.cells[name].meta;
       const L = layout(meta);
-      const r = run.steps[st.t - 1];
       const byName = Object.fromEntries(meta.nodes.map((n) => [n.name, n]));
-      const values = (name) => {
-        if (!r) return null;
-        if (name === "x") return null;
-        return r.nodes[name] || r.terms[name]; // a previous state is one of the step's terms
-      };
-      const stateRange = (name) => {
+      const stateRange = (prev) => {
         // a previous state is bounded as its node is (the bound is an invariant of the cell)
-        const node = meta.nodes.find((n) => n.state === name.slice(0, -5));
+        const node = meta.nodes.find((n) => n.state === prev.slice(0, -5));
         return node && node.range ? node.range : null;
       };
-      const W = 128, BH = 58;
       const g = svg("svg", {viewBox: "0 0 " + L.width + " " + L.height, role: "img",
-        "aria-label": meta.title + " at step " + st.t + ": gates coloured by their values"});
+        style: "min-width:" + Math.round(L.width * 0.8) + "px"});
       for (const n of meta.nodes) {
         for (const d of n.deps) {
           const a = L.pos[d], b = L.pos[n.name];
-          const x1 = a.x + W, y1 = a.y + BH / 2, x2 = b.x, y2 = b.y + BH / 2;
+          const x1 = a.x + BOX_W, y1 = a.y + BOX_H / 2, x2 = b.x, y2 = b.y + BOX_H / 2;
           const mx = (x1 + x2) / 2;
           g.append(svg("path", {class: "gr-edge", d: "M" + x1 + "," + y1 + " C" + mx + "," +
             y1 + " " + mx + "," + y2 + " " + x2 + "," + y2}));
         }
       }
-      for (const name of L.inputs.concat(meta.nodes.map((n) => n.name))) {
-        const p = L.pos[name];
-        const node = byName[name];
-        const v = values(name);
-        const range = node ? node.range : name.endsWith("_prev") ? stateRange(name) : null;
-        const forced = node && st.overrides[name] !== undefined && st.overrides[name] !== null;
-        const mean = v ? v.reduce((s, a) => s + a, 0) / v.length : null;
-        const u = mean === null ? 0.5 : normalise(mean, range);
-        const box = svg("g", {class: "gr-node" + (node && node.gate ? " gr-gate" : "") +
-          (forced ? " gr-forced" : ""), "data-node": name,
-          transform: "translate(" + p.x + "," + p.y + ")"});
-        const lit = v !== null && node && node.gate;
-        box.append(svg("rect", {width: W, height: BH, rx: 6, class: "gr-box",
-          style: lit ? "fill:" + colormap(u) : ""}));
-        const fg = lit ? textOn(u) : null;
-        box.append(svg("text", {x: 8, y: 17, class: "gr-node-name",
-          style: fg ? "fill:" + fg : "", text: label(name) + (forced ? " (forced)" : "")}));
-        box.append(svg("text", {x: 8, y: 32, class: "gr-node-desc",
-          style: fg ? "fill:" + fg : "", text: name === "x" && run.tokens[st.t - 1] !== undefined
-            ? "input \u201c" + run.tokens[st.t - 1] + "\u201d"
-            : describeNode(name) + (mean !== null ? " " + fmt(mean) : "")}));
-        if (v) {
-          const cw = (W - 16) / v.length;
-          v.forEach((a, j) => {
-            const uj = normalise(a, range);
-            box.append(svg("rect", {x: 8 + j * cw, y: 40, width: Math.max(cw - 1, 1),
-              height: 11, class: "gr-unit", style: "fill:" + colormap(uj)}, [
-              svg("title", {text: label(name) + "[" + j + "] = " + fmt(a)})]));
-          });
+      const boxes = {};
+      const width = (nm) => {
+        if (nm === "x" || !steps.length) return 0;
+        const v = steps[0].nodes[nm] || steps[0].terms[nm];
+        return v ? v.length : 0;
+      };
+      for (const nm of L.inputs.concat(meta.nodes.map((n) => n.name))) {
+        const p = L.pos[nm];
+        const node = byName[nm];
+        const box = svg("g", {class: "gr-node" + (node && node.gate ? " gr-gate" : ""),
+          "data-node": nm, transform: "translate(" + p.x + "," + p.y + ")"});
+        const rect = svg("rect", {width: BOX_W, height: BOX_H, rx: 6, class: "gr-box"});
+        const head = svg("text", {x: 8, y: 17, class: "gr-node-name"});
+        const desc = svg("text", {x: 8, y: 32, class: "gr-node-desc"});
+        const tip = svg("title");
+        box.append(rect, head, desc);
+        const units = [];
+        const n = width(nm);
+        const cw = n ? (BOX_W - 16) / n : 0;
+        for (let j = 0; j < n; j++) {
+          const u = svg("rect", {x: 8 + j * cw, y: 40, width: Math.max(cw - 1, 1), height: 11,
+            class: "gr-unit", "data-unit": j}, [svg("title")]);
+          units.push(u);
+          box.append(u);
         }
-        box.append(svg("title", {text: describeNode(name) + (mean !== null ?
-          ", mean over units " + fmt(mean) : "")}));
+        box.append(tip);
         g.append(box);
+        boxes[nm] = {box: box, rect: rect, head: head, desc: desc, tip: tip, units: units,
+          node: node, range: node ? node.range : nm.endsWith("_prev") ? stateRange(nm) : null};
       }
-      diagram.replaceChildren(g, el("figcaption", {text: "The cell at step " + st.t +
-        ": each box is a node of the equations; a gate is filled with the colour of its " +
-        "mean value (heatmap legend below), the strip shows every unit."}));
+      const caption = el("figcaption");
+      const scroller = el("div", {class: "gr-scroll", role: "region", tabindex: 0,
+        "aria-label": meta.title + " diagram (scrolls sideways when wider than the screen)"},
+        [g]);
+      const figure = el("figure", {class: "gr-diagram", "data-cell": name}, [scroller, caption]);
+      return {figure: figure, svg: g, caption: caption, boxes: boxes, meta: meta};
+    }
+
+    function updateDiagram(view) {
+      const refs = view.refs, meta = refs.meta;
+      const t = st.t, j = st.unit;
+      const r = view.steps[t - 1];
+      const own = view.name === st.cell; // forcing applies to the selected cell only
+      refs.svg.setAttribute("aria-label", meta.title + " at step " + t + ", unit " + j +
+        ": gates coloured by their values");
+      for (const [nm, b] of Object.entries(refs.boxes)) {
+        const v = !r || nm === "x" ? null : r.nodes[nm] || r.terms[nm];
+        const value = v && j < v.length ? v[j] : null;
+        const forced = Boolean(own && b.node && isForced(nm, t));
+        const lit = value !== null && b.node && b.node.gate;
+        const u = value === null ? 0.5 : normalise(value, b.range);
+        b.box.classList.toggle("gr-forced", forced);
+        b.rect.style.fill = lit ? colormap(u) : "";
+        const fg = lit ? textOn(u) : "";
+        b.head.style.fill = fg;
+        b.desc.style.fill = fg;
+        b.head.textContent = label(nm) + (forced ? " (forced)" : "");
+        b.desc.textContent = nm === "x" && run.tokens[t - 1] !== undefined
+          ? "input \u201c" + run.tokens[t - 1] + "\u201d"
+          : describeNode(nm) + (value !== null ? " [" + j + "] " + fmt(value) : "");
+        b.tip.textContent = describeNode(nm) + (value !== null ? ", unit " + j + ": " +
+          fmt(value) : "");
+        b.units.forEach((rect, k) => {
+          const a = v ? v[k] : NaN;
+          rect.style.fill = colormap(normalise(a, b.range));
+          rect.classList.toggle("gr-unit-shown", k === j);
+          rect.firstChild.textContent = label(nm) + "[" + k + "] = " + fmt(a);
+        });
+      }
+      refs.caption.textContent = meta.title + " at step " + t + ": each box is a node of " +
+        "the equations; a gate is filled with the colour of unit " + j + " (the unit the " +
+        "equations show; heatmap legend below), the strip shows every unit, unit " + j +
+        " outlined.";
+    }
+
+    function buildDiagrams() {
+      const names = st.side ? ["lstm", "gru"].filter((n) => api.cells[n]) : [st.cell];
+      views = names.map((name) => {
+        const steps = name === st.cell ? run.steps : run.curves[name];
+        return {name: name, steps: steps, refs: buildDiagram(name, steps)};
+      });
+      diagram.classList.toggle("gr-side", views.length > 1);
+      diagram.replaceChildren(...views.map((v) => v.refs.figure));
     }
 
     function renderOverrides() {
@@ -417,24 +537,35 @@
         const mid = (n.range[0] + n.range[1]) / 2;
         const range = el("input", {type: "range", min: n.range[0], max: n.range[1],
           step: 0.01, value: on ? cur : mid, "data-node": n.name, id: id + "-value",
-          "aria-label": "Forced value of " + label(n.name)});
+          "aria-label": "Forced value of " + label(n.name) + " " + describeNode(n.name)});
         const out = el("output", {for: id + "-value", text: on ? fmt(cur) : "off"});
-        box.addEventListener("change", () => {
-          st.overrides[n.name] = box.checked ? Number(range.value) : null;
-          out.textContent = box.checked ? fmt(Number(range.value)) : "off";
+        const set = (value) => {
+          // the first gate forced starts the forcing at the step on screen
+          if (value !== null && Object.keys(activeOverrides()).length === 0) {
+            st.forceFrom = Math.max(st.t, 1);
+          }
+          st.overrides[n.name] = value;
+          out.textContent = value === null ? "off" : fmt(value);
           update();
-        });
+          syncForceFrom();
+        };
+        box.addEventListener("change", () => set(box.checked ? Number(range.value) : null));
         range.addEventListener("input", () => {
           box.checked = true;
-          st.overrides[n.name] = Number(range.value);
-          out.textContent = fmt(Number(range.value));
-          update();
+          set(Number(range.value));
         });
         children.push(el("div", {class: "gr-force"}, [
-          box, el("label", {for: id, text: label(n.name) + " " + describeNode(n.name)}),
-          out, range]));
+          box, el("label", {for: id, text: "Force " + label(n.name) + " " +
+                            describeNode(n.name)}), out, range]));
       }
       if (gates.length) {
+        const from = el("select", {id: "gr-force-from"});
+        from.addEventListener("change", () => {
+          st.forceFrom = Number(from.value);
+          update();
+        });
+        children.push(el("label", {class: "gr-field gr-from"}, [
+          el("span", {text: "Forcing acts from step"}), from]));
         const reset = el("button", {type: "button", class: "md-button gr-button",
           id: "gr-reset", text: "Release all"});
         reset.addEventListener("click", () => {
@@ -445,17 +576,42 @@
         children.push(reset);
       }
       overridesBox.replaceChildren(...children);
+      syncForceFrom();
+    }
+
+    function syncForceFrom() {
+      const from = document.getElementById("gr-force-from");
+      if (!from || !run) return;
+      const T = Math.max(run.steps.length, 1);
+      if (from.options.length !== T) {
+        from.replaceChildren(...Array.from({length: T}, (_, k) =>
+          el("option", {value: k + 1, text: String(k + 1)})));
+      }
+      from.value = String(st.forceFrom);
+    }
+
+    const templates = {}; // a node's numbers template, split once: [text, sym, text, ...]
+
+    function templateOf(slot, n) {
+      const key = st.cell + "/" + n.name;
+      if (!(key in templates)) {
+        // the snippet's template follows the equation's term order; the metadata's is the
+        // fallback (a projection: its sum over k)
+        templates[key] = (slot.dataset.template || n.template).split(/\{(\w*)\}/);
+      }
+      return templates[key];
     }
 
     function renderEquations() {
       for (const block of eqSlot.querySelectorAll(".gr-eq-cell")) {
-        block.hidden = block.dataset.cell !== st.cell;
+        const hidden = block.dataset.cell !== st.cell;
+        if (block.hidden !== hidden) block.hidden = hidden;
       }
       const block = eqSlot.querySelector('.gr-eq-cell[data-cell="' + st.cell + '"]');
       if (!block) return;
-      const r = run.steps[st.t - 1];
+      const r = run && run.steps[st.t - 1];
       const j = st.unit;
-      const meta = run.meta;
+      const meta = api.cells[st.cell].meta;
       const lookup = (sym) => {
         const v = r.nodes[sym] || r.terms[sym]; // a node, pre-activation, previous state, x_t
         if (v) return v[j];
@@ -467,21 +623,21 @@
       for (const n of meta.nodes) {
         const slot = block.querySelector('.gr-eq-num[data-node="' + n.name + '"]');
         if (!slot) continue;
-        if (!r) { slot.textContent = ""; continue; }
+        if (!r) { slot.replaceChildren(); continue; }
         const parts = [el("span", {class: "gr-lhs", text: label(n.name) + "[" + j + "] = "})];
-        const forced = st.overrides[n.name] !== undefined && st.overrides[n.name] !== null;
         if (j >= r.nodes[n.name].length) {
           // a projected h has fewer units than the gates (lstm_proj: P < H)
           parts[0].textContent = label(n.name) + ": ";
           parts.push(el("span", {text: "has " + r.nodes[n.name].length + " units; unit " + j +
                                  " is not one of them"}));
-        } else if (forced) {
+        } else if (isForced(n.name, st.t)) {
           parts.push(el("strong", {text: fmt(r.nodes[n.name][j])}),
-                     el("span", {text: " (forced; the equation is bypassed)"}));
+                     el("span", {text: " (forced from step " + st.forceFrom +
+                                 "; the equation is bypassed)"}));
         } else {
           // the template is plain text with {symbol} for a value at unit j, {} for j itself
           let afterOp = false;
-          n.template.split(/\{(\w*)\}/).forEach((piece, k) => {
+          templateOf(slot, n).forEach((piece, k) => {
             if (k % 2 === 0) {
               if (!piece) return;
               parts.push(document.createTextNode(piece.replace(/-/g, "\u2212")));
@@ -494,7 +650,8 @@
             }
             const v = lookup(piece);
             const text = v < 0 && afterOp ? "(" + fmt(v) + ")" : fmt(v);
-            parts.push(el("span", {class: "gr-num", title: title(piece), text: text}));
+            parts.push(el("span", {class: "gr-num", title: title(piece), "data-sym": piece,
+                                   text: text}));
             afterOp = false;
           });
           parts.push(document.createTextNode(" = "),
@@ -504,7 +661,7 @@
       }
     }
 
-    function renderHeatmap() {
+    function buildHeatmap() {
       const meta = run.meta;
       let rowsOf = meta.nodes.filter((n) => !n.inline && n.range);
       // a cell with no bounded node (IndRNN: h = relu(...)) shows its states, squashed
@@ -519,12 +676,11 @@
       const g = svg("svg", {viewBox: "0 0 " + width + " " + height, role: "img",
         style: "max-width:" + width * 1.4 + "px",
         "aria-label": "Heatmap of " + rowsOf.map((n) => n.name).join(", ") +
-          " for every unit over " + T + " steps"});
+          " for every unit over " + T + " steps; tap or drag across it to pick a step"});
       run.tokens.forEach((tok, t) => {
-        const col = svg("text", {x: left + t * cw + cw / 2, y: 14, class: "gr-tick",
-          "text-anchor": "middle", text: st.mode === "chars" ? tok : String(t + 1)});
         if (st.mode === "numbers" && T > 20 && t % 5 !== 4) return;
-        g.append(col);
+        g.append(svg("text", {x: left + t * cw + cw / 2, y: 14, class: "gr-tick",
+          "text-anchor": "middle", text: st.mode === "chars" ? tok : String(t + 1)}));
       });
       let y = top;
       for (const n of rowsOf) {
@@ -533,39 +689,50 @@
             "text-anchor": "end", text: label(n.name) + "[" + j + "]"}));
           for (let t = 0; t < T; t++) {
             const v = run.steps[t].nodes[n.name][j];
-            const rect = svg("rect", {x: left + t * cw, y: y, width: cw - 1, height: ch - 1,
+            g.append(svg("rect", {x: left + t * cw, y: y, width: cw - 1, height: ch - 1,
               style: "fill:" + colormap(normalise(v, n.range)), "data-t": t + 1}, [
               svg("title", {text: label(n.name) + "[" + j + "] at t = " + (t + 1) + ": " +
-                fmt(v)})]);
-            g.append(rect);
+                fmt(v)})]));
           }
           y += ch;
         }
         y += 4;
       }
-      if (T) {
-        g.append(svg("rect", {class: "gr-now", x: left + (st.t - 1) * cw - 1, y: top - 2,
-                              width: cw + 1, height: y - top}));
-      }
-      g.addEventListener("click", (e) => {
-        const t = e.target.getAttribute && e.target.getAttribute("data-t");
-        if (t) { st.t = Number(t); stop(); render(); }
+      const now = svg("rect", {class: "gr-now", x: left - 1, y: top - 2, width: cw + 1,
+                               height: y - top});
+      g.append(now);
+      // touch, pen or mouse: press on the heatmap and drag across it to pick a step
+      const pick = (e) => {
+        const box = g.getBoundingClientRect();
+        const vx = (e.clientX - box.left) * width / Math.max(box.width, 1);
+        const t = Math.floor((vx - left) / cw) + 1;
+        if (t >= 1 && t <= T && t !== st.t) go(t);
+      };
+      g.addEventListener("pointerdown", (e) => {
+        if (e.button !== 0) return;
+        g.setPointerCapture(e.pointerId);
+        pick(e);
+      });
+      g.addEventListener("pointermove", (e) => {
+        if (g.hasPointerCapture(e.pointerId)) pick(e);
       });
       const stops = VIRIDIS.map((c, k) => c + " " +
         (k / (VIRIDIS.length - 1) * 100).toFixed(1) + "%").join(", ");
       const legend = el("div", {class: "gr-legend"}, [
         el("span", {text: "low"}),
         el("span", {class: "gr-ramp", style: "background:linear-gradient(to right, " + stops +
-                    ")", role: "img", "aria-label": "colour scale from low to high"}),
+                    ")", role: "img", "aria-label": "viridis colour scale from low to high"}),
         el("span", {text: "high"}),
-        el("span", {class: "gr-legend-note", text: "\u03c3 gates 0 \u2192 1; tanh " +
-                    "candidates and h \u22121 \u2192 1; outlined column: the current step"}),
+        el("span", {class: "gr-legend-note", text: "viridis (colour-blind safe); \u03c3 " +
+                    "gates 0 \u2192 1; tanh candidates and h \u22121 \u2192 1; outlined " +
+                    "column: the current step"}),
       ]);
       heat.replaceChildren(el("figcaption", {text: "Gate activations over time (every unit)"}),
                            legend, g);
+      heatRefs = {now: now, left: left, cw: cw};
     }
 
-    function renderCompare() {
+    function buildCompare() {
       const T = run.steps.length;
       const W = 640, Hh = 200, left = 36, right = 10, top = 10, bottom = 24;
       const mean = (h) => h.reduce((a, b) => a + b, 0) / h.length;
@@ -587,7 +754,8 @@
                             text: "t = 1 \u2026 " + T}));
       const legend = el("div", {class: "gr-legend"});
       const series = [["lstm", "LSTM"], ["gru", "GRU"],
-        ["selected", api.cells[st.cell].meta.title + (run.forced ? ", forced" : "")]];
+        ["selected", api.cells[st.cell].meta.title + (run.forced ? ", forced from step " +
+          st.forceFrom : "")]];
       for (const [key, name] of series) {
         const steps = run.curves[key];
         if (!steps) continue;
@@ -597,34 +765,69 @@
         legend.append(el("span", {class: "gr-key gr-key-" + key, style: "--gr-c:" +
                                   COLORS[key], text: name}));
       }
-      if (T) g.append(svg("line", {x1: x(st.t), x2: x(st.t), y1: top, y2: Hh - bottom,
-                                   class: "gr-cursor"}));
+      const cursor = svg("line", {x1: x(1), x2: x(1), y1: top, y2: Hh - bottom,
+                                  class: "gr-cursor"});
+      g.append(cursor);
       compare.replaceChildren(el("figcaption", {text: "LSTM vs GRU on the same input: " +
         "hidden state h, mean over units"}), legend, g);
+      compareRefs = {cursor: cursor, x: x};
     }
 
-    function render() {
+    let announceTimer = null;
+    function announce() {
+      // polite and not chatty: the step is said once it has settled, never on a play tick
+      if (announceTimer !== null) clearTimeout(announceTimer);
+      announceTimer = null;
+      if (st.playing || !run) return;
+      const T = run.steps.length;
+      if (T === 0) return;
+      const tok = run.tokens[st.t - 1];
+      const text = "Step " + st.t + " of " + T + (tok !== undefined ? ", input \u201c" + tok +
+        "\u201d" : "");
+      announceTimer = setTimeout(() => {
+        announceTimer = null;
+        if (announcer.textContent !== text) announcer.textContent = text;
+      }, 400);
+    }
+
+    function renderStep() {
+      // what depends on the step alone: values in the diagrams and equations, two cursors
       const T = run.steps.length;
       slider.max = String(Math.max(T, 1));
       slider.value = String(Math.max(st.t, 1));
       slider.disabled = T === 0;
+      slider.setAttribute("aria-valuetext", "step " + st.t + " of " + T);
       stepText.textContent = "Current step: " + st.t + " / " + T;
       play.textContent = st.playing ? "\u23f8 Pause" : "\u25b6 Play";
       play.setAttribute("aria-pressed", String(st.playing));
-      if (T === 0) {
-        diagram.replaceChildren(), heat.replaceChildren(), compare.replaceChildren();
-        return;
-      }
-      renderDiagram();
       renderEquations();
-      renderHeatmap();
-      renderCompare();
+      if (T === 0) return;
+      for (const view of views) updateDiagram(view);
+      heatRefs.now.setAttribute("x", heatRefs.left + (st.t - 1) * heatRefs.cw - 1);
+      const cx = compareRefs.x(st.t);
+      compareRefs.cursor.setAttribute("x1", cx);
+      compareRefs.cursor.setAttribute("x2", cx);
+      announce();
+    }
+
+    function renderRun() {
+      // a new run (input, cell, weights, forcing): rebuild the diagrams, heatmap and chart
+      if (run.steps.length === 0) {
+        views = [];
+        diagram.replaceChildren(), heat.replaceChildren(), compare.replaceChildren();
+      } else {
+        buildDiagrams();
+        buildHeatmap();
+        buildCompare();
+      }
+      renderStep();
     }
 
     function syncControls() {
       cellSelect.value = st.cell;
       weightSelect.value = st.weights;
       modeSelect.value = st.mode;
+      sideBox.checked = st.side;
       weightSelect.querySelector('option[value="preset"]').disabled = st.mode !== "chars";
       // the preset's sizes, or H = I for a cell that adds x_t elementwise: not the reader's
       const H = sizesFor(st.cell).hidden_size;
@@ -634,8 +837,10 @@
         hiddenSelect.append(el("option", {value: H, text: String(H)}));
       hiddenSelect.value = String(H);
       seedInput.disabled = st.weights !== "random";
-      unitSelect.replaceChildren(...Array.from({length: H}, (_, j) =>
-        el("option", {value: j, text: "unit " + j})));
+      if (unitSelect.options.length !== H) {
+        unitSelect.replaceChildren(...Array.from({length: H}, (_, j) =>
+          el("option", {value: j, text: "unit " + j})));
+      }
       st.unit = Math.min(st.unit, H - 1);
       unitSelect.value = String(st.unit);
     }
@@ -644,36 +849,39 @@
       syncControls();
       if (!recompute()) return;
       if (opts && opts.overrides) renderOverrides();
-      render();
+      else syncForceFrom();
+      renderRun();
     }
 
     // ---- animation ----------------------------------------------------------------
     function stop() {
+      const was = st.playing;
       st.playing = false;
       if (st.timer !== null) clearInterval(st.timer);
       st.timer = null;
+      return was;
     }
 
     function togglePlay() {
-      if (st.playing) { stop(); render(); return; }
+      if (stop()) { renderStep(); return; }
       const T = run ? run.steps.length : 0;
       if (T === 0) return;
       if (st.t >= T) st.t = 1;
       st.playing = true;
       st.timer = setInterval(() => {
         if (!root.isConnected) { stop(); return; } // the reader navigated away
-        if (st.t >= run.steps.length) { stop(); render(); return; }
+        if (st.t >= run.steps.length) { stop(); renderStep(); return; }
         st.t += 1;
-        render();
+        renderStep();
       }, TICK_MS);
-      render();
+      renderStep();
     }
 
     function go(t) {
       stop();
       const T = run ? run.steps.length : 0;
       st.t = Math.min(Math.max(t, T ? 1 : 0), T);
-      render();
+      renderStep();
     }
 
     // ---- events -------------------------------------------------------------------
@@ -684,16 +892,15 @@
                                                     update(); });
     weightSelect.addEventListener("change", () => { st.weights = weightSelect.value; update(); });
     seedInput.addEventListener("input", () => {
-      const v = Number(seedInput.value);
-      if (!Number.isInteger(v) || v < 0) {
-        status.textContent = "Seed: got \u201c" + seedInput.value + "\u201d, expected a " +
-          "whole number 0 or more.";
-        status.classList.add("gr-error");
-        return;
+      const parsed = parseSeed(seedInput);
+      if (parsed.error) errors.seed = parsed.error;
+      else {
+        delete errors.seed;
+        st.seed = parsed.seed;
       }
-      st.seed = v;
       update();
     });
+    sideBox.addEventListener("change", () => { st.side = sideBox.checked; update(); });
     modeSelect.addEventListener("change", () => {
       st.mode = modeSelect.value;
       if (st.mode === "numbers") {
@@ -706,7 +913,8 @@
       update();
     });
     textInput.addEventListener("input", () => { st.text = textInput.value; update(); });
-    unitSelect.addEventListener("change", () => { st.unit = Number(unitSelect.value); render(); });
+    unitSelect.addEventListener("change", () => { st.unit = Number(unitSelect.value);
+                                                  renderStep(); });
     first.addEventListener("click", () => go(1));
     back.addEventListener("click", () => go(st.t - 1));
     fwd.addEventListener("click", () => go(st.t + 1));
