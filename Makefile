@@ -26,7 +26,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs publish serve test test-quick screenshots lint bench bench-record bench-scaling experiments clean venv deps-docs deps-test browser latex node diagrams mathjax
+.PHONY: docs publish serve test test-quick screenshots lint bench bench-record bench-scaling experiments clean venv deps-docs deps-test browser latex node diagrams mathjax lighthouse
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ node:
 # Headless Chromium for the browser tests: Debian's package (Playwright's download does not work here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Lighthouse for `make bench`, pinned (13 needs Node 22; this machine has Node 20), installed once
+# into .cache/npm/ with npm (bench/lighthouse_scores.py installs it too when it is missing).
+lighthouse: node browser
+	@test -f .cache/npm/lighthouse-12.2.3/node_modules/lighthouse/cli/index.js || npm install --prefix .cache/npm/lighthouse-12.2.3 lighthouse@12.2.3 --no-audit --no-fund
 
 # pdflatex, bibtex and biblatex for the LaTeX export tests (tests/test_latex_exports.py): Debian's TeX Live.
 latex:
@@ -99,12 +104,13 @@ lint: deps-test
 # lowering times, and the explorer page's time to interactive (speed is measured here, never in
 # timed unit tests). Each contender runs in a worker process of its own (bench/harness.py); on a
 # busy machine the ratios are withheld, and the output says so.
-bench: deps-test docs
+bench: deps-test docs lighthouse
 	$(PY) bench/bench_kernels.py
 	$(PY) bench/profile_kernels.py
 	$(PY) bench/bench_zoo.py
 	$(PY) bench/lowering_times.py
 	$(PY) bench/explorer_load.py
+	$(PY) bench/lighthouse_scores.py
 
 # The measured kernel times the site's tables show: a committed record, so builds stay
 # byte-identical. Re-run on a quiet machine and commit the result.
