@@ -2,18 +2,36 @@
 // scrollable-region-focusable): a wide table, code block, notebook cell or equation that
 // overflows its column gets tabindex="0" (arrow keys scroll it), role="region" and a label that
 // says what it is and that it scrolls, e.g. "Table, scrolls sideways". Checked again when the
-// window is resized (a phone turned) and on every page instant navigation shows; what this
-// script added is taken back from a region that no longer overflows.
+// window is resized (a phone turned), when a region or its content changes size, and on every
+// page instant navigation shows; what this script added is taken back from a region that no
+// longer overflows.
 (() => {
   const KINDS = [
-    [".md-typeset__scrollwrap", "Table"],
+    // Material wraps a table in a scrolling div; a table wider than that div's own box can
+    // also scroll by itself (display: inline-block with overflow: auto).
+    [".md-typeset__scrollwrap, .md-typeset table:not([class])", "Table"],
     [".highlight-ipynb, .jp-OutputArea-output pre, .md-typeset pre > code", "Code"],
     ["div.arithmatex, mjx-container[display='true']", "Equation"],
   ];
   const ADDED = "grScrollRegion";
 
   function overflows(el) {
-    return el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible";
+    const style = getComputedStyle(el);
+    return (
+      (el.scrollWidth > el.clientWidth + 1 && style.overflowX !== "visible") ||
+      (el.scrollHeight > el.clientHeight + 1 && style.overflowY !== "visible")
+    );
+  }
+
+  // A region can start to overflow with no resize of the window: a web font or MathJax
+  // arrives and its content grows. Every candidate and its content are watched for that.
+  const watched = new WeakSet();
+  const resizes = new ResizeObserver(() => soon());
+  function watch(el) {
+    if (watched.has(el)) return;
+    watched.add(el);
+    resizes.observe(el);
+    if (el.firstElementChild) resizes.observe(el.firstElementChild);
   }
 
   function mark(el, kind) {
@@ -41,6 +59,7 @@
     if (!content) return;
     for (const [selector, kind] of KINDS) {
       for (const el of content.querySelectorAll(selector)) {
+        watch(el);
         if (overflows(el)) mark(el, kind);
         else unmark(el);
       }
