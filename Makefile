@@ -7,11 +7,15 @@
 #   make test      install the test extra, Chromium and TeX Live, build the site, run every test
 #   make latex     only install pdflatex, bibtex and biblatex (Debian's TeX Live) for tests/test_latex_exports.py
 #   make test-quick  the inner loop: no site build, no browser
+#   make test-a11y   axe-core on every page (make test checks a sample of each template); CI runs it
 #   make screenshots  full-page screenshots of every page, light and dark, into screenshots/
 #   make diagrams  only render out-of-date diagrams/*.py into docs/generated/
 #   make mathjax   only install the site's MathJax (offline: MATHJAX_DIR, see sitebuild/vendor.py)
 #   make lint      ruff check + ruff format --check
 #   make bench     generated kernels vs torch CPU vs a NumPy loop, lowering times, explorer load
+#                  and step times, Lighthouse scores of five pages
+#   make axe-counts  serious/critical axe-core violations of site/ by rule, width and scheme
+#                  (SITE=another/build counts an older build, for a before/after)
 #   make bench-record  re-measure data/kernel_times.json (the timings the site shows)
 #   make bench-scaling re-measure data/kernel_scaling.json (the scaling table against torch)
 #   make experiments   run the LSTM vs GRU grid, write data/experiments.json (SCHEDULER=tcp://...
@@ -26,7 +30,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SOURCE_DATE_EPOCH := 1767225600
 export PYTHONHASHSEED := 0
 
-.PHONY: docs publish serve test test-quick screenshots lint bench bench-record bench-scaling experiments clean venv deps-docs deps-test browser latex node diagrams mathjax lighthouse
+.PHONY: axe-counts test-a11y docs publish serve test test-quick screenshots lint bench bench-record bench-scaling experiments clean venv deps-docs deps-test browser latex node diagrams mathjax lighthouse
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +92,11 @@ serve: deps-docs
 test: deps-test
 	$(PY) -m pytest
 
+# axe-core on every page of the sitemap, light and dark, 1280 and 390 px (about ten minutes):
+# `make test` checks one page of each template; CI runs this after it (.ci/run).
+test-a11y: deps-test
+	GATED_REF_A11Y_ALL=1 $(PY) -m pytest -q tests/test_accessibility.py
+
 screenshots: deps-test
 	GATED_REF_FULL_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_browser.py -k every_page
 
@@ -111,6 +120,11 @@ bench: deps-test docs lighthouse
 	$(PY) bench/lowering_times.py
 	$(PY) bench/explorer_load.py
 	$(PY) bench/lighthouse_scores.py
+
+# Counts what the accessibility test fails on, on every page of a build: by rule, at 1280 and
+# 390 px, light and dark (bench/axe_counts.py). SITE defaults to the fresh `make docs` output.
+axe-counts: deps-test $(if $(SITE),,docs)
+	$(PY) bench/axe_counts.py --site $(if $(SITE),$(SITE),site)
 
 # The measured kernel times the site's tables show: a committed record, so builds stay
 # byte-identical. Re-run on a quiet machine and commit the result.

@@ -47,7 +47,10 @@ MATHJAX_PARTS = ("tex-chtml.js", "input", "output/chtml", "ui", "a11y", "sre")
 #: The accessibility engine the browser tests run on every page (WCAG 2.0/2.1 A and AA rules).
 AXE_CORE_VERSION = "4.14.1"
 #: ``npm view axe-core@4.14.1 dist.integrity``
-AXE_CORE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+AXE_CORE_INTEGRITY = (
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rh"
+    "u5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+)
 
 
 #: Seconds ``npm pack`` may take before the build says it cannot reach the registry.

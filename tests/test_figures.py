@@ -313,7 +313,7 @@ def test_every_generated_dark_figure_in_the_site_is_readable(built_site: Path) -
 
 @pytest.mark.parametrize(
     ("path", "figures"),
-    [("cells/rnn/", 6), ("notebooks/adding_problem/", 1), ("notebooks/own_cell/", 1)],
+    [("cells/rnn/", 3), ("notebooks/adding_problem/", 1), ("notebooks/own_cell/", 1)],
 )
 def test_palette_toggle_swaps_figures_with_no_reload(
     path: str,
