@@ -113,6 +113,7 @@ def count(site: Path) -> tuple[dict[tuple[str, int, str], Counter], int]:
                         tally["pages"] += 1
         browser.close()
     httpd.shutdown()
+    httpd.server_close()
     return found, len(paths)
 
 
