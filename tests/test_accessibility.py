@@ -11,7 +11,8 @@ Each page is loaded at both widths side by side (two browser contexts: two rende
 so the two axe runs share the machine's two cores) and checked in the light scheme with every
 WCAG rule, then switched with no reload to the dark scheme and checked with the colour rules (the
 rest cannot change: the scheme swaps colours only). Phone screenshots in both schemes land in
-``screenshots/`` beside the others, named ``<page>-390-<scheme>.png``.
+``screenshots/`` beside the others, named ``<page>-390-<scheme>.png``, and a page's first step
+diagram in ``<page>-390-steps-<scheme>.png``.
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ def test_no_serious_accessibility_violations(chromium, site_url: str, built_site
                     if scheme == "light":
                         problems += [f"{PHONE} px: {p}" for p in sideways_scroll(phone)]
                     phone.screenshot(path=str(SHOTS / shot_name(path, PHONE, scheme)))
+                    steps = phone.locator(".gr-stepper")
+                    if steps.count():  # the step diagrams, scrolled to: do they read on a phone?
+                        name = shot_name(path, PHONE, f"steps-{scheme}")
+                        steps.first.screenshot(path=str(SHOTS / name))
                 for _, page, _ in tabs.values():
                     switch_scheme(page, "light")
             if problems:
