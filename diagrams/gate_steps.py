@@ -571,7 +571,9 @@ def snippet(s: Schematic) -> str:
     return (
         f'<div class="gr-stepper" data-gr-stepper data-cell="{s.spec.name}" '
         f'role="group" aria-label="{html.escape(s.spec.title)}, step by step" tabindex="0">\n'
-        f"{render_svg(s.spec, s.graph, s.layout, s.frame_of)}\n"
+        # the wrapper scrolls sideways on a phone, where the diagram keeps a readable size
+        f'<div class="gr-steps__scroll">{render_svg(s.spec, s.graph, s.layout, s.frame_of)}'
+        "</div>\n"
         f'<p class="gr-stepper__legend">{legend(s.graph, s.spec)} '
         f"{n} steps, one per equation.</p>\n"
         f'<ol class="gr-stepper__captions" aria-live="polite">\n'

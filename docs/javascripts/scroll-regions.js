@@ -1,7 +1,8 @@
 // Regions that scroll sideways are reachable and named (WCAG 2.1.1, axe's
 // scrollable-region-focusable): a wide table, code block, notebook cell or equation that
-// overflows its column gets tabindex="0" (arrow keys scroll it), role="region" and a label that
-// says what it is and that it scrolls, e.g. "Table, scrolls sideways". Checked again when the
+// overflows its column, or a step diagram on a phone, gets tabindex="0" (arrow keys scroll
+// it), role="region" and a label that says what it is and that it scrolls, e.g. "Table,
+// scrolls sideways". Checked again when the
 // window is resized (a phone turned), when a region or its content changes size, and on every
 // page instant navigation shows; what this script added is taken back from a region that no
 // longer overflows.
@@ -12,6 +13,7 @@
     [".md-typeset__scrollwrap, .md-typeset table:not([class])", "Table"],
     [".highlight-ipynb, .jp-OutputArea-output pre, .md-typeset pre > code", "Code"],
     ["div.arithmatex, mjx-container[display='true']", "Equation"],
+    [".gr-steps__scroll", "Diagram"],
   ];
   const ADDED = "grScrollRegion";
 

@@ -78,6 +78,8 @@
     });
     root.addEventListener("keydown", (ev) => {
       if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      // arrow keys in the diagram's own scroll region (a phone) scroll it, not step
+      if (ev.target.closest && ev.target.closest(".gr-steps__scroll")) return;
       const moves = { ArrowRight: step + 1, ArrowLeft: step - 1, Home: 0, End: n - 1 };
       if (!(ev.key in moves)) return;
       ev.preventDefault();
