@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_checks import switch_scheme
+from browser_checks import SHOTS, switch_scheme
 from conftest import ROOT
 
 DIAGRAMS = ROOT / "diagrams"
@@ -336,9 +336,18 @@ def test_palette_toggle_swaps_figures_with_no_reload(
         assert len(light) >= 2 * figures, light
         for src, visible in light:
             assert visible == src.endswith("#only-light"), ("light", src, visible)
+        # the page's first figure as shown, in each scheme: screenshots/figure-<page>-<scheme>.png
+        SHOTS.mkdir(exist_ok=True)
+        shot = f"figure-{path.strip('/').replace('/', '-')}"
+        page.locator('.md-content img[src$="#only-light"]').first.screenshot(
+            path=str(SHOTS / f"{shot}-light.png")
+        )
         switch_scheme(page, "dark")
         assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
         for src, visible in page.evaluate(shown):
             assert visible == src.endswith("#only-dark"), ("dark", src, visible)
+        page.locator('.md-content img[src$="#only-dark"]').first.screenshot(
+            path=str(SHOTS / f"{shot}-dark.png")
+        )
     finally:
         context.close()
