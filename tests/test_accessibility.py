@@ -31,7 +31,7 @@ ALL_PAGES = os.environ.get("GATED_REF_A11Y_ALL") == "1"
 #: One page of each template and each kind of content: the home page; a hand-written cell page
 #: (step diagrams, figures, equation ids); the comparison page (wide tables, verdicts); the
 #: explorer; a notebook (code cells, outputs, figures); a generated zoo page and cheat sheet
-#: (diff tables, the widest equations); the conventions, citation and errata pages.
+#: (diff tables, the widest equations). The rest are plain pages of the same theme.
 SAMPLE = (
     "",
     "cells/lstm/",
@@ -40,9 +40,6 @@ SAMPLE = (
     "notebooks/own_cell/",
     "cells/zoo/lstm_proj/",
     "sheets/gru_mut1/",
-    "conventions/",
-    "cite/",
-    "errata/",
 )
 
 
